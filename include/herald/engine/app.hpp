@@ -1,0 +1,108 @@
+#pragma once
+// The embeddable WebSocket server.
+//
+//   herald::App app({.threads = 2});
+//   app.ws("/echo", {.message = [](herald::WebSocket& ws, std::string_view msg, herald::ws::Opcode op) {
+//     ws.send(msg, op);
+//   }});
+//   std::uint16_t port = app.listen("127.0.0.1", 9001);
+//   app.run();  // until SIGINT/SIGTERM or stop()
+//
+// Each thread runs its own loop with its own SO_REUSEPORT listener and its own
+// connections; nothing on the message path is shared between threads.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "herald/engine/web_socket.hpp"
+#include "herald/net/loop.hpp"
+
+namespace herald {
+
+namespace http {
+struct Request;
+}
+
+struct WsBehavior {
+  // Called once the handshake succeeded, before any message.
+  std::function<void(WebSocket&)> open{};
+  std::function<void(WebSocket&, std::string_view payload, ws::Opcode opcode)> message{};
+  // Called once when the connection stops being open, for any reason: the
+  // peer's close code, ours, or 1006 when the TCP connection just dropped.
+  std::function<void(WebSocket&, std::uint16_t code, std::string_view reason)> close{};
+  // Called when a connection that had a backlog has written all of it.
+  std::function<void(WebSocket&)> drain{};
+  std::function<void(WebSocket&, std::string_view payload)> ping{};
+  std::function<void(WebSocket&, std::string_view payload)> pong{};
+
+  // Larger messages are refused with close code 1009 before being buffered.
+  std::size_t maxMessageBytes = 64 * 1024;
+  // Bytes a connection may have queued; a send past it is dropped and, when
+  // closeOnBackpressureLimit, the connection is dropped too (slow consumer).
+  // A single message into an empty queue is always accepted.
+  std::size_t maxBackpressureBytes = 4 * 1024 * 1024;
+  bool closeOnBackpressureLimit = true;
+  // With no data from the peer for half of this, the server sends a ping; with
+  // none for all of it, the connection is closed (1001). Zero disables both.
+  std::chrono::seconds idleTimeout{120};
+  // Subprotocols this endpoint speaks, most preferred first.
+  std::vector<std::string> subprotocols{};
+  // Browsers' Origin check; null allows every origin.
+  std::function<bool(std::string_view origin)> allowOrigin{};
+};
+
+struct AppOptions {
+  unsigned threads = 0;  // 0: one loop per core
+  std::size_t maxConnections = 1'000'000;  // beyond it, new connections get HTTP 503
+  std::size_t maxHeadBytes = 8 * 1024;     // request head limit (HTTP 431)
+  std::chrono::seconds handshakeTimeout{10};
+  std::chrono::seconds closeTimeout{5};     // wait for the peer's close frame
+  std::chrono::seconds shutdownTimeout{5};  // wait for clients on SIGINT/SIGTERM
+  bool handleSignals = true;                // SIGINT/SIGTERM start a graceful shutdown
+};
+
+namespace detail {
+class AppState;
+}
+
+class App {
+ public:
+  explicit App(AppOptions options = {});
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Serves WebSocket connections on `path`. Call before run().
+  App& ws(std::string path, WsBehavior behavior);
+
+  // Binds host:port (0: a free port) on every loop; returns the port.
+  // Throws std::system_error with a readable message when it cannot bind.
+  std::uint16_t listen(const std::string& host, std::uint16_t port);
+
+  // Runs every loop (the calling thread runs the first) until shutdown.
+  // Returns once every loop has finished.
+  void run();
+
+  // Graceful shutdown from any thread: stop accepting, close every WebSocket
+  // with 1001, wait up to shutdownTimeout for the peers, then return from run().
+  void stop();
+
+  // Publishes to every subscriber of `topic` on every loop; callable from any
+  // thread. The frame is serialized once and shared by all subscribers.
+  void publish(std::string_view topic, std::string_view payload, ws::Opcode opcode = ws::Opcode::Text);
+
+  unsigned threads() const;
+  // Open connections across all loops (HTTP and WebSocket).
+  std::size_t connectionCount() const;
+
+ private:
+  std::unique_ptr<detail::AppState> state_;
+};
+
+}  // namespace herald

@@ -1,0 +1,27 @@
+#pragma once
+// The HTTP status codes Herald sends, with their reason phrases.
+
+#include <string_view>
+
+namespace herald::http {
+
+enum class Status : int {
+  SwitchingProtocols = 101,
+  Ok = 200,
+  NoContent = 204,
+  BadRequest = 400,
+  Forbidden = 403,
+  NotFound = 404,
+  MethodNotAllowed = 405,
+  PayloadTooLarge = 413,
+  UpgradeRequired = 426,
+  TooManyRequests = 429,
+  HeaderFieldsTooLarge = 431,
+  InternalServerError = 500,
+  ServiceUnavailable = 503,
+  VersionNotSupported = 505,
+};
+
+std::string_view reasonPhrase(Status status);
+
+}  // namespace herald::http

@@ -1,0 +1,44 @@
+#pragma once
+// The server side of the opening handshake (RFC 6455 section 4.2).
+//
+// acceptHandshake() checks a parsed request and returns either the 101
+// response to send, or the refusal: a status and a readable body saying what
+// was wrong and how to fix it.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "herald/http/request.hpp"
+#include "herald/http/status.hpp"
+
+namespace herald::ws {
+
+struct HandshakeOptions {
+  // Subprotocols this endpoint speaks, most preferred first. The first of
+  // them that the client offered is selected; none is selected when the
+  // client offered none of them (the RFC leaves the choice to the server).
+  std::vector<std::string> subprotocols;
+  // Decides whether a browser's Origin may connect; null allows every origin.
+  // Requests without an Origin header (non-browser clients) are not asked.
+  std::function<bool(std::string_view origin)> allowOrigin;
+};
+
+struct HandshakeResult {
+  bool accepted = false;
+  http::Status status = http::Status::BadRequest;
+  std::string reason;       // refusal: what was wrong, one line
+  std::string response;     // the bytes to send: the 101 head or the refusal
+  std::string subprotocol;  // selected subprotocol, empty if none
+};
+
+HandshakeResult acceptHandshake(const http::Request& request, const HandshakeOptions& options);
+
+// base64(SHA-1(key + the RFC's GUID)), the Sec-WebSocket-Accept value.
+std::string acceptKeyFor(std::string_view clientKey);
+
+// Whether `key` is the base64 encoding of 16 bytes.
+bool isValidClientKey(std::string_view key);
+
+}  // namespace herald::ws

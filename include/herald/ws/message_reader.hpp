@@ -1,0 +1,79 @@
+#pragma once
+// From frames to messages: the rules of RFC 6455 that span frames.
+//
+// MessageReader drives a FrameParser and enforces fragmentation (continuation
+// frames, control frames interleaved), UTF-8 of text messages and close
+// reasons (failing at the first bad byte, even across fragments), the close
+// frame's status-code rules, and the maximum message size, which is checked
+// against each frame header before any of its payload is buffered.
+//
+// It owns no socket: feed() takes bytes and reports each event to a
+// MessageHandler. After a close frame or an error it reads nothing more.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "herald/ws/frame_parser.hpp"
+#include "herald/ws/utf8_validator.hpp"
+
+namespace herald::ws {
+
+class MessageHandler {
+ public:
+  // A complete Text or Binary message. `payload` is valid only during the call.
+  virtual void onMessage(std::string_view payload, Opcode opcode) = 0;
+  virtual void onPing(std::string_view payload) = 0;
+  virtual void onPong(std::string_view payload) = 0;
+  // The peer's close frame; `code` is 1005 when the frame carried none.
+  virtual void onClose(std::uint16_t code, std::string_view reason) = 0;
+  // The peer broke the protocol; the connection must be closed with `code`.
+  virtual void onProtocolError(std::uint16_t code, std::string_view reason) = 0;
+
+ protected:
+  ~MessageHandler() = default;
+};
+
+class MessageReader {
+ public:
+  explicit MessageReader(Role role = Role::Server, std::size_t maxMessageBytes = 64 * 1024)
+      : parser_(role), maxMessageBytes_(maxMessageBytes) {}
+
+  // Consumes `data` (unmasking it in place) and reports events to `handler`.
+  // Returns false once the stream has ended: a close frame or an error was
+  // reported, or stop() was called from a handler; bytes after that point are
+  // left unread.
+  bool feed(char* data, std::size_t len, MessageHandler& handler);
+
+  // Stop reading: feed() returns at the next step and reads nothing more.
+  void stop() { done_ = true; }
+  bool done() const { return done_; }
+
+  // Whether a fragmented message is half-way through.
+  bool inMessage() const { return inMessage_; }
+  std::size_t maxMessageBytes() const { return maxMessageBytes_; }
+  void setMaxMessageBytes(std::size_t n) { maxMessageBytes_ = n; }
+  // Gives back the memory of a large message once it has been delivered.
+  void trimBuffers();
+
+ private:
+  bool onHeader(MessageHandler& handler);
+  bool onPayload(std::string_view piece, MessageHandler& handler);
+  bool onFrameEnd(MessageHandler& handler);
+  bool fail(MessageHandler& handler, std::uint16_t code, std::string_view reason);
+
+  FrameParser parser_;
+  std::string message_;  // fragments of the current data message
+  std::string control_;  // payload of the current control frame
+  std::string_view direct_;  // a whole single-frame message, still in the input
+  std::size_t maxMessageBytes_;
+  Utf8Validator utf8_;       // over the current text message
+  Utf8Validator closeUtf8_;  // over the current close reason
+  Opcode messageOpcode_ = Opcode::Text;
+  bool inMessage_ = false;
+  bool haveDirect_ = false;
+  bool done_ = false;
+};
+
+}  // namespace herald::ws

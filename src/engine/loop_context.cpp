@@ -1,0 +1,150 @@
+#include "loop_context.hpp"
+
+#include <algorithm>
+
+#include "app_state.hpp"
+#include "connection.hpp"
+#include "herald/http/response_writer.hpp"
+#include "herald/net/socket.hpp"
+#include "herald/ws/frame_writer.hpp"
+
+namespace herald::detail {
+
+namespace {
+
+thread_local LoopContext* tlsCurrent = nullptr;
+
+std::string overloadResponse() {
+  return http::errorResponse(http::Status::ServiceUnavailable, "the server is at its connection limit; retry later");
+}
+
+}  // namespace
+
+SharedFrame makeSharedFrame(ws::Opcode opcode, std::string_view payload) {
+  auto frame = std::make_shared<std::string>();
+  ws::appendFrame(*frame, opcode, payload);
+  return frame;
+}
+
+LoopContext::LoopContext(AppState& app, unsigned index)
+    : app_(app), index_(index), readBuffer_(new char[kReadBufferSize]) {
+  loop_.addTimer(std::chrono::seconds(1), [this] { sweep(); });
+  loop_.onIterationEnd([this] { endIteration(); });
+}
+
+LoopContext::~LoopContext() {
+  for (Connection* c : connections_) {
+    net::closeFd(c->fd());
+    delete c;
+  }
+  for (Connection* c : graveyard_) delete c;
+}
+
+LoopContext* LoopContext::current() { return tlsCurrent; }
+void LoopContext::bindToThisThread() { tlsCurrent = this; }
+
+void LoopContext::addListener(int fd) {
+  acceptors_.push_back(std::make_unique<net::Acceptor>(loop_, fd, [this](int c) { accept(c); }, overloadResponse()));
+}
+
+void LoopContext::accept(int fd) {
+  if (shuttingDown_ || app_.connections.load(std::memory_order_relaxed) >= app_.options.maxConnections) {
+    std::string refusal = overloadResponse();
+    net::sendBestEffort(fd, refusal);
+    net::closeFd(fd);
+    return;
+  }
+  net::setNoDelay(fd);
+  auto* c = new Connection(*this, fd);
+  c->index = static_cast<std::uint32_t>(connections_.size());
+  connections_.push_back(c);
+  app_.connections.fetch_add(1, std::memory_order_relaxed);
+  loop_.add(fd, c);
+}
+
+void LoopContext::remove(Connection* c) {
+  Connection* last = connections_.back();
+  connections_[c->index] = last;
+  last->index = c->index;
+  connections_.pop_back();
+  graveyard_.push_back(c);
+  app_.connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool LoopContext::subscribe(Connection* c, std::string_view topic) {
+  auto& mine = c->topics();
+  if (std::find(mine.begin(), mine.end(), topic) != mine.end()) return false;
+  mine.emplace_back(topic);
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) it = topics_.emplace(std::string(topic), std::vector<Connection*>{}).first;
+  it->second.push_back(c);
+  return true;
+}
+
+bool LoopContext::unsubscribe(Connection* c, std::string_view topic) {
+  auto& mine = c->topics();
+  auto own = std::find(mine.begin(), mine.end(), topic);
+  if (own == mine.end()) return false;
+  auto it = topics_.find(topic);
+  if (it != topics_.end()) {
+    auto& subs = it->second;
+    auto pos = std::find(subs.begin(), subs.end(), c);
+    if (pos != subs.end()) {
+      *pos = subs.back();
+      subs.pop_back();
+    }
+    if (subs.empty()) topics_.erase(it);
+  }
+  *own = std::move(mine.back());
+  mine.pop_back();
+  return true;
+}
+
+void LoopContext::deliver(std::string_view topic, const SharedFrame& frame, const Connection* exclude) {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return;
+  // sendShared never runs application code nor unsubscribes synchronously
+  // (a slow consumer is dropped at the end of the iteration), so the list
+  // cannot change under this loop.
+  for (Connection* c : it->second)
+    if (c != exclude) c->sendShared(frame);
+}
+
+void LoopContext::endIteration() {
+  for (std::size_t i = 0; i < doomed_.size(); ++i) doomed_[i]->killSlowConsumer();
+  doomed_.clear();
+  for (std::size_t i = 0; i < dirty_.size(); ++i) {
+    Connection* c = dirty_[i];
+    c->inDirtyList = false;
+    c->flush();
+  }
+  dirty_.clear();
+  for (Connection* c : graveyard_) delete c;
+  graveyard_.clear();
+  if (shuttingDown_ && connections_.empty()) loop_.stop();
+}
+
+void LoopContext::sweep() {
+  const std::int64_t now = loop_.nowMs();
+  if (shuttingDown_ && now >= shutdownDeadlineMs_) {
+    while (!connections_.empty()) connections_.back()->destroy();
+    return;
+  }
+  // Backwards, because destroy() moves the last connection into the hole.
+  for (std::size_t i = connections_.size(); i-- > 0;) {
+    if (i < connections_.size()) connections_[i]->checkTimers(now);
+  }
+}
+
+void LoopContext::beginShutdown() {
+  if (shuttingDown_) return;
+  shuttingDown_ = true;
+  shutdownDeadlineMs_ = loop_.nowMs() + static_cast<std::int64_t>(app_.options.shutdownTimeout.count()) * 1000;
+  for (auto& a : acceptors_) a->close();
+  for (std::size_t i = connections_.size(); i-- > 0;) {
+    if (i < connections_.size()) connections_[i]->shutdownForServerStop();
+  }
+  if (connections_.empty()) loop_.stop();
+}
+
+}  // namespace herald::detail

@@ -1,0 +1,77 @@
+#pragma once
+// Everything one loop thread owns: its epoll loop, its listeners, its
+// connections, its write batch, and its local table of topic subscribers.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "herald/net/acceptor.hpp"
+#include "herald/net/loop.hpp"
+#include "write_queue.hpp"
+
+namespace herald::detail {
+
+class AppState;
+class Connection;
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+class LoopContext {
+ public:
+  LoopContext(AppState& app, unsigned index);
+  ~LoopContext();
+
+  AppState& app() { return app_; }
+  net::Loop& loop() { return loop_; }
+  unsigned index() const { return index_; }
+
+  // The context of the loop running on this thread, or null.
+  static LoopContext* current();
+  void bindToThisThread();
+
+  void addListener(int fd);
+  void accept(int fd);
+  void remove(Connection* c);  // from the connection list; freed at iteration end
+  void markDirty(Connection* c) { dirty_.push_back(c); }
+  void markDoomed(Connection* c) { doomed_.push_back(c); }
+
+  // The shared read buffer of this loop: every connection reads into it.
+  char* readBuffer() { return readBuffer_.get(); }
+  std::size_t readBufferSize() const { return kReadBufferSize; }
+
+  bool subscribe(Connection* c, std::string_view topic);
+  bool unsubscribe(Connection* c, std::string_view topic);
+  // Queues `frame` to every local subscriber of `topic` except `exclude`.
+  void deliver(std::string_view topic, const SharedFrame& frame, const Connection* exclude);
+
+  void beginShutdown();
+  std::size_t connectionCount() const { return connections_.size(); }
+
+ private:
+  static constexpr std::size_t kReadBufferSize = 512 * 1024;
+
+  void endIteration();
+  void sweep();
+
+  AppState& app_;
+  unsigned index_;
+  net::Loop loop_;
+  std::vector<std::unique_ptr<net::Acceptor>> acceptors_;
+  std::vector<Connection*> connections_;
+  std::vector<Connection*> dirty_;
+  std::vector<Connection*> doomed_;
+  std::vector<Connection*> graveyard_;
+  std::unordered_map<std::string, std::vector<Connection*>, StringHash, std::equal_to<>> topics_;
+  std::unique_ptr<char[]> readBuffer_;
+  bool shuttingDown_ = false;
+  std::int64_t shutdownDeadlineMs_ = 0;
+};
+
+}  // namespace herald::detail

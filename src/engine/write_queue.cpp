@@ -1,0 +1,83 @@
+#include "write_queue.hpp"
+
+#include "herald/net/socket.hpp"
+
+namespace herald::detail {
+
+namespace {
+
+constexpr std::size_t kMaxIov = 64;
+// An owned buffer larger than this is given back once it has been written.
+constexpr std::size_t kKeepOwnedBytes = 64 * 1024;
+
+}  // namespace
+
+void WriteQueue::append(std::string_view a, std::string_view b) {
+  if (segments_.empty() || segments_.back().shared) segments_.emplace_back();
+  std::string& own = segments_.back().own;
+  own.append(a);
+  own.append(b);
+  bytes_ += a.size() + b.size();
+}
+
+void WriteQueue::append(SharedFrame frame) {
+  bytes_ += frame->size();
+  segments_.push_back(Segment{std::move(frame), {}, 0});
+}
+
+WriteQueue::FlushResult WriteQueue::flushTo(int fd) {
+  while (bytes_ > 0) {
+    iovec iov[kMaxIov];
+    std::size_t n = 0;
+    for (std::size_t i = head_; i < segments_.size() && n < kMaxIov; ++i) {
+      std::string_view rest = segments_[i].rest();
+      if (rest.empty()) continue;
+      iov[n].iov_base = const_cast<char*>(rest.data());
+      iov[n].iov_len = rest.size();
+      ++n;
+    }
+    net::IoResult r = net::writeVector(fd, iov, n);
+    if (r.status == net::IoResult::WouldBlock) return FlushResult::Partial;
+    if (r.status != net::IoResult::Ok) return FlushResult::Error;
+    std::size_t left = r.bytes;
+    bytes_ -= left;
+    while (left > 0 && head_ < segments_.size()) {
+      Segment& s = segments_[head_];
+      std::size_t avail = s.rest().size();
+      if (left < avail) {
+        s.offset += left;
+        left = 0;
+      } else {
+        left -= avail;
+        ++head_;
+      }
+    }
+    dropWritten();
+  }
+  return FlushResult::Done;
+}
+
+void WriteQueue::dropWritten() {
+  if (head_ < segments_.size()) {
+    // Release shared frames as soon as they are written.
+    for (std::size_t i = 0; i < head_; ++i) segments_[i].shared.reset();
+    return;
+  }
+  // Everything written: keep one owned buffer's memory for the next frames.
+  if (!segments_.empty() && !segments_.front().shared && segments_.front().own.capacity() <= kKeepOwnedBytes) {
+    segments_.resize(1);
+    segments_.front().own.clear();
+    segments_.front().offset = 0;
+  } else {
+    segments_.clear();
+  }
+  head_ = 0;
+}
+
+void WriteQueue::clear() {
+  segments_.clear();
+  head_ = 0;
+  bytes_ = 0;
+}
+
+}  // namespace herald::detail
