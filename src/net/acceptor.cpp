@@ -50,8 +50,10 @@ void Acceptor::onIo(std::uint32_t) {
       case ENFILE:
       case ENOBUFS:
       case ENOMEM:
-        refuseOne();
-        if (spareFd_ < 0) return;  // could not even do that; the next edge retries
+        // Out of descriptors. Linux reports EMFILE before looking at the
+        // backlog, so this also happens when nobody is waiting: stop as soon
+        // as the spare descriptor finds no connection to refuse.
+        if (!refuseOne()) return;
         continue;
       default:  // EAGAIN: drained
         return;
@@ -59,13 +61,12 @@ void Acceptor::onIo(std::uint32_t) {
   }
 }
 
-void Acceptor::refuseOne() {
+bool Acceptor::refuseOne() {
   if (spareFd_ < 0) {
     spareFd_ = openSpare();
-    return;
+    return false;
   }
   closeFd(spareFd_);
-  spareFd_ = -1;
   int fd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd >= 0) {
     sendBestEffort(fd, refusal_);
@@ -73,6 +74,7 @@ void Acceptor::refuseOne() {
     ++refused_;
   }
   spareFd_ = openSpare();
+  return fd >= 0;
 }
 
 }  // namespace herald::net

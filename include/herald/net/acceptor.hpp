@@ -31,7 +31,9 @@ class Acceptor final : public IoHandler {
   void onIo(std::uint32_t events) override;
 
  private:
-  void refuseOne();
+  // Accepts one waiting connection with the spare descriptor and refuses it;
+  // false when there was none (or no spare).
+  bool refuseOne();
 
   Loop& loop_;
   int fd_;

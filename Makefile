@@ -1,0 +1,53 @@
+# Herald: the two commands a newcomer needs are `make run` and `make test`.
+# Everything here drives CMake presets (CMakePresets.json); see README.md.
+
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+PORT ?= 8080
+CTEST = ctest --output-on-failure --timeout 600 -j $(JOBS)
+
+.PHONY: all deps build debug asan fuzz-build run test test-release test-asan test-fuzz clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+debug: deps
+	@cmake --preset debug >/dev/null
+	@cmake --build --preset debug -j $(JOBS)
+
+asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+
+fuzz-build: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+
+# Until the messaging server lands, `make run` serves the broadcast example:
+# every message a client sends reaches every other client.
+run: build
+	@echo "Herald broadcast example on ws://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	@./build/release/examples/broadcast --host 127.0.0.1 --port $(PORT)
+
+# Every tier, on a release build and again under ASan+UBSan, then each fuzz
+# target for FUZZ_SECONDS.
+test: test-release test-asan test-fuzz
+	@echo "make test: all tiers passed"
+
+test-release: build
+	cd build/release && $(CTEST) -L 'unit|integration|interop'
+
+test-asan: asan
+	cd build/asan && $(CTEST) -L 'unit|integration|interop'
+
+test-fuzz: fuzz-build
+	cd build/fuzz && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -L fuzz
+
+clean:
+	rm -rf build
