@@ -63,6 +63,7 @@ HandshakeResult acceptHandshake(const http::Request& req, const HandshakeOptions
   if (!key || req.headerCount("Sec-WebSocket-Key") != 1)
     return refuse(Status::BadRequest, "missing Sec-WebSocket-Key header");
   if (!isValidClientKey(*key)) return refuse(Status::BadRequest, "Sec-WebSocket-Key must be 16 bytes in base64");
+  if (req.headerCount("Origin") > 1) return refuse(Status::BadRequest, "the request has more than one Origin header");
   if (options.allowOrigin) {
     if (auto origin = req.header("Origin"); origin && !options.allowOrigin(*origin))
       return refuse(Status::Forbidden, "this Origin is not allowed to connect");

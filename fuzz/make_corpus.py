@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+"""Writes the seed corpus of each fuzz target into fuzz/corpus/<target>/.
+
+Run once after changing it: /usr/bin/python3 fuzz/make_corpus.py
+Each seed is small and means something (a valid handshake, a fragmented
+message with a ping in the middle, ...); the fuzzer grows the rest.
+"""
+
+import os
+import shutil
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455 section 1.3
+
+
+def request(method="GET", target="/chat", version="HTTP/1.1", headers=(), tail=b""):
+    head = f"{method} {target} {version}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers)
+    return head.encode("latin-1") + b"\r\n" + tail
+
+
+def upgrade_headers(**extra):
+    h = [("Host", "server.example.com"), ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+         ("Sec-WebSocket-Key", KEY), ("Sec-WebSocket-Version", "13")]
+    h += [(k.replace("_", "-"), v) for k, v in extra.items()]
+    return h
+
+
+def http_seeds():
+    many = [(f"X-Header-{i}", f"value {i}") for i in range(99)]
+    return {
+        "get_simple": request(target="/", headers=[("Host", "localhost")]),
+        "get_query": request(target="/chat?room=lobby&since=42", headers=[("Host", "h"), ("Accept", "*/*")]),
+        "handshake": request(headers=upgrade_headers()),
+        "handshake_with_frame": request(headers=upgrade_headers(),
+                                        tail=bytes.fromhex("818537fa213d7f9f4d5158")),
+        "headers_100": request(headers=[("Host", "h")] + many),
+        "headers_101": request(headers=[("Host", "h"), ("X-Extra", "1")] + many),
+        "head_too_large": request(headers=[("Host", "h"), ("X-Big", "a" * 8300)]),
+        "no_blank_line": b"GET / HTTP/1.1\r\nHost: h\r\nX-Partial: ye",
+        "http10": request(version="HTTP/1.0", headers=[("Host", "h")]),
+        "http20": request(version="HTTP/2.0", headers=[("Host", "h")]),
+        "obs_fold": b"GET / HTTP/1.1\r\nHost: h\r\nX-Folded: a\r\n  b\r\n\r\n",
+        "no_colon": b"GET / HTTP/1.1\r\nHost h\r\n\r\n",
+        "control_in_value": b"GET / HTTP/1.1\r\nHost: h\x01x\r\n\r\n",
+        "whitespace_values": b"GET / HTTP/1.1\r\nHost: \t h \t\r\nEmpty:\r\nTab:\t\r\n\r\n",
+        "bare_lf": b"GET / HTTP/1.1\nHost: h\n\n",
+        "post_body": request(method="POST", target="/publish",
+                             headers=[("Host", "h"), ("Content-Length", "5")], tail=b"hello"),
+        "obs_text": b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: h\r\nX-Latin: \xe9t\xe9\r\n\r\n",
+    }
+
+
+def handshake_seeds():
+    return {
+        "valid": request(headers=upgrade_headers()),
+        "valid_origin": request(headers=upgrade_headers(Origin="https://good.example")),
+        "evil_origin": request(headers=upgrade_headers(Origin="https://evil.example")),
+        "subprotocols": request(headers=upgrade_headers(Sec_WebSocket_Protocol="superchat, chat")),
+        "subprotocol_other": request(headers=upgrade_headers(Sec_WebSocket_Protocol="mqtt, v2.chat")),
+        "token_lists": request(headers=[("Host", "h"), ("Upgrade", "h2c, WebSocket"),
+                                        ("Connection", "keep-alive, Upgrade"), ("Sec-WebSocket-Key", KEY),
+                                        ("Sec-WebSocket-Version", "13")]),
+        "post": request(method="POST", headers=upgrade_headers()),
+        "http10": request(version="HTTP/1.0", headers=upgrade_headers()),
+        "two_hosts": request(headers=upgrade_headers(Host="other")),
+        "no_upgrade": request(headers=[("Host", "h"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", KEY),
+                                       ("Sec-WebSocket-Version", "13")]),
+        "version_8": request(headers=[h if h[0] != "Sec-WebSocket-Version" else (h[0], "8")
+                                      for h in upgrade_headers()]),
+        "bad_key": request(headers=[h if h[0] != "Sec-WebSocket-Key" else (h[0], "short==")
+                                    for h in upgrade_headers()]),
+        "no_key": request(headers=[h for h in upgrade_headers() if h[0] != "Sec-WebSocket-Key"]),
+        "lowercase_names": request(headers=[(k.lower(), v) for k, v in upgrade_headers()]),
+    }
+
+
+def frame(opcode, payload=b"", fin=True, mask=b"\x37\xfa\x21\x3d", rsv=0, length_form=None):
+    b0 = (0x80 if fin else 0) | rsv | opcode
+    n = len(payload)
+    form = length_form or (7 if n < 126 else 16 if n < 65536 else 64)
+    mbit = 0x80 if mask is not None else 0
+    if form == 7:
+        head = bytes([b0, mbit | n])
+    elif form == 16:
+        head = bytes([b0, mbit | 126]) + struct.pack(">H", n)
+    else:
+        head = bytes([b0, mbit | 127]) + struct.pack(">Q", n)
+    if mask is None:
+        return head + payload
+    return head + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+
+
+def close_payload(code, reason=b""):
+    return struct.pack(">H", code) + reason
+
+
+SERVER, CLIENT = 0xFE, 0xFF  # byte 0 of a frame seed: role, and a 4096-byte limit
+SMALL = 10 << 1               # server, 10-byte limit
+
+
+def frame_seeds():
+    text, binary, cont, close, ping, pong = 1, 2, 0, 8, 9, 10
+    euro = "€".encode()
+    return {
+        "text_hello": bytes([SERVER]) + frame(text, b"Hello"),
+        "binary_256": bytes([SERVER]) + frame(binary, bytes(range(256))),
+        "binary_len64": bytes([SERVER]) + frame(binary, b"x" * 200, length_form=64),
+        "len64_huge": bytes([SERVER]) + bytes([0x82, 0xFF]) + struct.pack(">Q", 70000) + b"\0\0\0\0" + b"y" * 16,
+        "len64_top_bit": bytes([SERVER]) + bytes([0x82, 0xFF]) + struct.pack(">Q", 1 << 63) + b"\0\0\0\0",
+        "fragmented_ping": bytes([SERVER]) + frame(text, b"Hel", fin=False) + frame(ping, b"are you there")
+                           + frame(cont, b"lo", fin=False) + frame(cont, b", world"),
+        "utf8_split": bytes([SERVER]) + frame(text, b"price " + euro[:1], fin=False)
+                      + frame(cont, euro[1:] + b" 5", fin=True),
+        "close_reason": bytes([SERVER]) + frame(close, close_payload(1000, "bye ✓".encode())),
+        "close_empty": bytes([SERVER]) + frame(close),
+        "close_1005": bytes([SERVER]) + frame(close, close_payload(1005)),
+        "close_1byte": bytes([SERVER]) + frame(close, b"\x03"),
+        "close_bad_utf8": bytes([SERVER]) + frame(close, close_payload(4000, b"\xc3(")),
+        "text_bad_utf8": bytes([SERVER]) + frame(text, b"ok \xed\xa0\x80 surrogate"),
+        "text_truncated_utf8": bytes([SERVER]) + frame(text, b"end \xe2\x82"),
+        "unmasked_to_server": bytes([SERVER]) + frame(text, b"hi", mask=None),
+        "too_big_small_limit": bytes([SMALL]) + frame(text, b"0123456789", fin=False) + frame(cont, b"!"),
+        "rsv1": bytes([SERVER]) + frame(text, b"x", rsv=0x40),
+        "unknown_opcode": bytes([SERVER]) + frame(3, b"x"),
+        "continuation_first": bytes([SERVER]) + frame(cont, b"x"),
+        "stream_all": bytes([SERVER]) + frame(text, b"one") + frame(binary, b"\x00\xff") + frame(ping)
+                      + frame(pong, b"p") + frame(text, b"") + frame(close, close_payload(1001, b"away"))
+                      + frame(text, b"after close"),
+        "client_text": bytes([CLIENT]) + frame(text, "héllo".encode(), mask=None) + frame(ping, b"hb", mask=None),
+        "client_masked": bytes([CLIENT]) + frame(text, b"masked"),
+        "client_len16": bytes([CLIENT]) + frame(binary, b"z" * 300, mask=None)
+                        + frame(close, close_payload(3000), mask=None),
+    }
+
+
+def utf8_seeds():
+    return {
+        "ascii": b"The quick brown fox jumps over the lazy dog 0123456789",
+        "mixed": "héllo wörld € 𝄞 日本語 ✓".encode(),
+        "boundaries": "\u007f\u0080\u07ff\u0800\ud7ff\ue000\uffff\U00010000\U0010ffff".encode(),
+        "overlong2": b"\xc0\x80",
+        "overlong3": b"\xe0\x80\xaf",
+        "overlong4": b"\xf0\x80\x80\xaf",
+        "surrogate": b"\xed\xa0\x80",
+        "above_max": b"\xf4\x90\x80\x80",
+        "f5_lead": b"\xf5\x80\x80\x80",
+        "truncated": b"abc\xf0\x9f\x98",
+        "lone_continuation": b"abc\x80def",
+        "bad_after_ascii_run": b"a" * 61 + b"\xff" + b"bc",
+        "ascii_run_then_multibyte": b"b" * 40 + "ü€𝄞".encode() + b"c" * 9,
+    }
+
+
+def main():
+    targets = {"http_request": http_seeds(), "handshake": handshake_seeds(),
+               "frame": frame_seeds(), "utf8": utf8_seeds()}
+    for target, seeds in targets.items():
+        out = os.path.join(HERE, "corpus", target)
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
+        for name, data in seeds.items():
+            with open(os.path.join(out, name), "wb") as f:
+                f.write(data)
+        print(f"{target}: {len(seeds)} seeds")
+
+
+if __name__ == "__main__":
+    main()
