@@ -29,7 +29,7 @@ struct Request {
   std::optional<std::string_view> header(std::string_view name) const;
   // How many headers are called `name`.
   std::size_t headerCount(std::string_view name) const;
-  // Whether `token` is in the comma-separated lists of every header called
+  // Whether `token` is in the comma-separated list of any header called
   // `name`, compared case-insensitively ("Connection: keep-alive, Upgrade").
   bool headerHasToken(std::string_view name, std::string_view token) const;
 };
