@@ -9,6 +9,7 @@ message with a ping in the middle, ...); the fuzzer grows the rest.
 import os
 import shutil
 import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455 section 1.3
@@ -153,9 +154,86 @@ def utf8_seeds():
     }
 
 
+def deflate(messages, wbits=15, takeover=True):
+    """Each message compressed as permessage-deflate sends it: sync flush, 00 00 FF FF removed."""
+    out, c = [], zlib.compressobj(wbits=-wbits)
+    for m in messages:
+        if not takeover:
+            c = zlib.compressobj(wbits=-wbits)
+        data = c.compress(m) + c.flush(zlib.Z_SYNC_FLUSH)
+        out.append(data[:-4] if data.endswith(b"\x00\x00\xff\xff") else data)
+    return out
+
+
+def inflate_seeds():
+    # Byte 0: bits 0-2 window - 8, bit 3 no context takeover, bit 4 reader mode,
+    # bit 5 text (codec) or client (reader), bits 6-7 the limit (64, 1000, 16 KiB + 1, 100 KiB).
+    def codec(cfg, messages):
+        return bytes([cfg]) + b"".join(struct.pack("<H", len(m)) + m for m in messages)
+
+    hello, again = bytes.fromhex("f248cdc9c90700"), bytes.fromhex("f200110000")
+    text = [("message %d: " % i).encode() + "héllo wörld € ".encode() * (i + 1) for i in range(6)]
+    big = 0xC0 | 7  # 100 KiB limit, window 15, context takeover
+    rsv1 = 0x40
+    reader, client = big | 0x10, big | 0x10 | 0x20
+    pieces = deflate([b"fragmented " * 40])[0]
+    return {
+        "rfc_hello_again": codec(big | 0x20, [hello, again]),
+        "rfc_stored": codec(big, [bytes.fromhex("000500faff48656c6c6f00")]),
+        "rfc_bfinal": codec(big, [bytes.fromhex("f348cdc9c9070000"), hello]),
+        "rfc_two_blocks": codec(big, [bytes.fromhex("f248050000 00ffff cac9c90700".replace(" ", ""))]),
+        "text_context": codec(big | 0x20, deflate(text)),
+        "text_no_context": codec(big | 0x20 | 8, deflate(text, takeover=False)),
+        "window9": codec(0xC0 | 1, deflate(text + [bytes(range(256)) * 8], wbits=9)),
+        "window12_small_limit": codec(0x40 | 4, deflate([b"a" * 999, b"b" * 1001], wbits=12)),
+        "bomb": codec(0x00 | 7, deflate([bytes(1 << 20)])),
+        "bomb_100k": codec(big, deflate([b"z" * (1 << 20)])),
+        "empty_messages": codec(big, [b"\x00", b"", hello]),
+        "corrupt": codec(big, [b"\xff\xff", hello]),
+        "truncated": codec(big, [hello[:4]]),
+        "bad_utf8": codec(big | 0x20, deflate([b"ok \xed\xa0\x80 surrogate", b"fine"])),
+        "reader_hello": bytes([reader]) + frame(1, hello, rsv=rsv1) + frame(1, again, rsv=rsv1),
+        "reader_fragments": bytes([reader]) + frame(1, pieces[:5], fin=False, rsv=rsv1) + frame(9, b"ping")
+                            + frame(0, pieces[5:], fin=True) + frame(1, b"plain"),
+        "reader_rsv1_continuation": bytes([reader]) + frame(1, hello[:3], fin=False, rsv=rsv1)
+                                    + frame(0, hello[3:], rsv=rsv1),
+        "reader_rsv1_ping": bytes([reader]) + frame(9, b"", rsv=rsv1),
+        "reader_bomb": bytes([reader & ~0xC0]) + frame(2, deflate([bytes(1 << 20)])[0], rsv=rsv1),
+        "reader_corrupt": bytes([reader]) + frame(1, b"\xff\xff", rsv=rsv1),
+        "reader_bad_utf8": bytes([reader]) + frame(1, deflate([b"ab\xffcd"])[0], rsv=rsv1),
+        "reader_client": bytes([client]) + frame(1, deflate(["server → client".encode()])[0], mask=None, rsv=rsv1)
+                         + frame(8, close_payload(1000), mask=None),
+    }
+
+
+def deflate_negotiation_seeds():
+    # Byte 0: the client's offer options; byte 1: the server's config; then the header value.
+    values = [
+        "permessage-deflate",
+        "permessage-deflate; client_max_window_bits",
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+        "permessage-deflate; server_max_window_bits=10; client_max_window_bits=12",
+        'permessage-deflate; server_max_window_bits="9"; client_max_window_bits="1\\5"',
+        "permessage-deflate; server_max_window_bits=8, permessage-deflate",
+        "x-webkit-deflate-frame, permessage-deflate; client_max_window_bits",
+        'foo; bar="a,b;c", permessage-deflate ; server_max_window_bits = 11',
+        "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+        "permessage-deflate; unknown, permessage-deflate;",
+        'permessage-deflate; a="unterminated, permessage-deflate',
+        "permessage-deflate, permessage-deflate",
+        "permessage-deflate; client_max_window_bits=8",
+    ]
+    seeds = {}
+    for i, v in enumerate(values):
+        seeds["value_%02d" % i] = bytes([i * 37 & 0xFF, i * 91 & 0xFF]) + v.encode()
+    seeds["defaults"] = b"\x00\xff" + values[1].encode()
+    return seeds
+
+
 def main():
     targets = {"http_request": http_seeds(), "handshake": handshake_seeds(),
-               "frame": frame_seeds(), "utf8": utf8_seeds()}
+               "frame": frame_seeds(), "utf8": utf8_seeds(),
+               "inflate": inflate_seeds(), "deflate_negotiation": deflate_negotiation_seeds()}
     for target, seeds in targets.items():
         out = os.path.join(HERE, "corpus", target)
         shutil.rmtree(out, ignore_errors=True)

@@ -79,6 +79,12 @@ HandshakeResult acceptHandshake(const http::Request& req, const HandshakeOptions
   http::ResponseWriter w(Status::SwitchingProtocols);
   w.header("Upgrade", "websocket").header("Connection", "Upgrade").header("Sec-WebSocket-Accept", acceptKeyFor(*key));
   if (!r.subprotocol.empty()) w.header("Sec-WebSocket-Protocol", r.subprotocol);
+  if (options.deflate) {
+    if (auto agreed = negotiateDeflate(req, *options.deflate)) {
+      r.deflate = agreed->params;
+      w.header("Sec-WebSocket-Extensions", agreed->response);
+    }
+  }
   r.accepted = true;
   r.status = Status::SwitchingProtocols;
   r.response = std::move(w).finishHead();

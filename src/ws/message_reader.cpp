@@ -32,6 +32,16 @@ bool MessageReader::feed(char* data, std::size_t len, MessageHandler& handler) {
   return false;
 }
 
+void MessageReader::enableDeflate(const DeflateParams& params) {
+  inflater_ = std::make_unique<Inflater>(inflaterOptions(params, role_, maxMessageBytes_));
+  parser_.setAllowRsv1(true);
+}
+
+void MessageReader::setMaxMessageBytes(std::size_t n) {
+  maxMessageBytes_ = n;
+  if (inflater_) inflater_->setMaxMessageBytes(n);
+}
+
 bool MessageReader::fail(MessageHandler& handler, std::uint16_t code, std::string_view reason) {
   done_ = true;
   handler.onProtocolError(code, reason);
@@ -47,16 +57,43 @@ bool MessageReader::onHeader(MessageHandler& handler) {
   }
   if (h.opcode == Opcode::Continuation) {
     if (!inMessage_) return fail(handler, close_code::ProtocolError, "continuation frame with no message to continue");
+    // RFC 7692 6.1: RSV1 belongs to the first frame of a message only.
+    if (h.rsv1) return fail(handler, close_code::ProtocolError, "RSV1 set on a continuation frame");
   } else {
     if (inMessage_) return fail(handler, close_code::ProtocolError, "new data frame inside a fragmented message");
     messageOpcode_ = h.opcode;
     utf8_.reset();
     inMessage_ = true;
+    compressed_ = h.rsv1;  // the parser allows RSV1 only once deflate is enabled
+    wireBytes_ = 0;
+  }
+  if (compressed_) {
+    // The wire size is bounded here; the inflated size as it comes out.
+    if (h.length > maxMessageBytes_ || wireBytes_ + h.length > maxMessageBytes_)
+      return fail(handler, close_code::MessageTooBig, "compressed message exceeds the size limit");
+    wireBytes_ += h.length;
+    return true;
   }
   // Refuse an oversized message on its header, before buffering any of it.
   if (h.length > maxMessageBytes_ || message_.size() + h.length > maxMessageBytes_)
     return fail(handler, close_code::MessageTooBig, "message exceeds the size limit");
   return true;
+}
+
+bool MessageReader::inflated(Inflater::Status status, MessageHandler& handler) {
+  switch (status) {
+    case Inflater::Status::Ok:
+      return true;
+    case Inflater::Status::TooBig:
+      return fail(handler, close_code::MessageTooBig, "message exceeds the size limit once inflated");
+    case Inflater::Status::Corrupt:
+      return fail(handler, close_code::InvalidPayload, "compressed message is not valid DEFLATE data");
+    case Inflater::Status::Rejected:
+      return fail(handler, close_code::InvalidPayload, "text message is not valid UTF-8");
+    case Inflater::Status::NoMemory:
+      break;
+  }
+  return fail(handler, close_code::InternalError, "out of memory for the decompressor");
 }
 
 bool MessageReader::onPayload(std::string_view piece, MessageHandler& handler) {
@@ -71,6 +108,10 @@ bool MessageReader::onPayload(std::string_view piece, MessageHandler& handler) {
     }
     control_.append(piece);
     return true;
+  }
+  if (compressed_) {
+    auto check = [this](std::string_view out) { return messageOpcode_ != Opcode::Text || utf8_.feed(out); };
+    return inflated(inflater_->feed(piece, message_, check), handler);
   }
   if (messageOpcode_ == Opcode::Text && !utf8_.feed(piece))
     return fail(handler, close_code::InvalidPayload, "text message is not valid UTF-8");
@@ -113,6 +154,11 @@ bool MessageReader::onFrameEnd(MessageHandler& handler) {
       break;
   }
   if (!h.fin) return true;
+  if (compressed_) {
+    auto check = [this](std::string_view out) { return messageOpcode_ != Opcode::Text || utf8_.feed(out); };
+    if (!inflated(inflater_->finish(message_, check), handler)) return false;
+    compressed_ = false;
+  }
   if (messageOpcode_ == Opcode::Text && !utf8_.complete())
     return fail(handler, close_code::InvalidPayload, "text message ends inside a UTF-8 sequence");
   inMessage_ = false;

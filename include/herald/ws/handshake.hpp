@@ -6,12 +6,14 @@
 // was wrong and how to fix it.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "herald/http/request.hpp"
 #include "herald/http/status.hpp"
+#include "herald/ws/permessage_deflate.hpp"
 
 namespace herald::ws {
 
@@ -23,6 +25,10 @@ struct HandshakeOptions {
   // Decides whether a browser's Origin may connect; null allows every origin.
   // Requests without an Origin header (non-browser clients) are not asked.
   std::function<bool(std::string_view origin)> allowOrigin;
+  // permessage-deflate (RFC 7692): negotiated when set, enabled and offered
+  // acceptably by the client (see permessage_deflate.hpp). An unacceptable
+  // offer is declined, never a reason to refuse the handshake.
+  std::optional<DeflateConfig> deflate;
 };
 
 struct HandshakeResult {
@@ -31,6 +37,9 @@ struct HandshakeResult {
   std::string reason;       // refusal: what was wrong, one line
   std::string response;     // the bytes to send: the 101 head or the refusal
   std::string subprotocol;  // selected subprotocol, empty if none
+  // The negotiated permessage-deflate parameters, also answered in the 101's
+  // Sec-WebSocket-Extensions header; nullopt when not negotiated.
+  std::optional<DeflateParams> deflate;
 };
 
 HandshakeResult acceptHandshake(const http::Request& request, const HandshakeOptions& options);

@@ -9,13 +9,24 @@
 //
 // It owns no socket: feed() takes bytes and reports each event to a
 // MessageHandler. After a close frame or an error it reads nothing more.
+//
+// With permessage-deflate (enableDeflate(), once negotiated) RSV1 marks the
+// first frame of a compressed message; it is a protocol error (1002) on a
+// continuation frame (and, from FrameParser, on a control frame). A
+// compressed message is inflated as its payload arrives: its wire size and
+// its inflated size are each held to maxMessageBytes (1009, with no more
+// than the limit plus one 16 KiB chunk ever buffered), a corrupt stream is
+// 1007, and UTF-8 is checked on the inflated text as it comes out.
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "herald/ws/deflate_codec.hpp"
 #include "herald/ws/frame_parser.hpp"
+#include "herald/ws/permessage_deflate.hpp"
 #include "herald/ws/utf8_validator.hpp"
 
 namespace herald::ws {
@@ -38,7 +49,13 @@ class MessageHandler {
 class MessageReader {
  public:
   explicit MessageReader(Role role = Role::Server, std::size_t maxMessageBytes = 64 * 1024)
-      : parser_(role), maxMessageBytes_(maxMessageBytes) {}
+      : parser_(role), maxMessageBytes_(maxMessageBytes), role_(role) {}
+
+  // Accept compressed messages from now on, as negotiated in the handshake
+  // (call it before feeding the first frame). The reader owns the Inflater;
+  // zlib's state is allocated with the first compressed message.
+  void enableDeflate(const DeflateParams& params);
+  bool deflateEnabled() const { return inflater_ != nullptr; }
 
   // Consumes `data` (unmasking it in place) and reports events to `handler`.
   // Returns false once the stream has ended: a close frame or an error was
@@ -53,7 +70,7 @@ class MessageReader {
   // Whether a fragmented message is half-way through.
   bool inMessage() const { return inMessage_; }
   std::size_t maxMessageBytes() const { return maxMessageBytes_; }
-  void setMaxMessageBytes(std::size_t n) { maxMessageBytes_ = n; }
+  void setMaxMessageBytes(std::size_t n);
   // Gives back the memory of a large message once it has been delivered.
   void trimBuffers();
 
@@ -62,17 +79,22 @@ class MessageReader {
   bool onPayload(std::string_view piece, MessageHandler& handler);
   bool onFrameEnd(MessageHandler& handler);
   bool fail(MessageHandler& handler, std::uint16_t code, std::string_view reason);
+  bool inflated(Inflater::Status status, MessageHandler& handler);
 
   FrameParser parser_;
   std::string message_;  // fragments of the current data message
   std::string control_;  // payload of the current control frame
   std::string_view direct_;  // a whole single-frame message, still in the input
   std::size_t maxMessageBytes_;
+  std::unique_ptr<Inflater> inflater_;  // set by enableDeflate()
+  std::uint64_t wireBytes_ = 0;         // compressed bytes of the current message
+  Role role_;
   Utf8Validator utf8_;       // over the current text message
   Utf8Validator closeUtf8_;  // over the current close reason
   Opcode messageOpcode_ = Opcode::Text;
   bool inMessage_ = false;
   bool haveDirect_ = false;
+  bool compressed_ = false;  // the current data message had RSV1
   bool done_ = false;
 };
 
