@@ -7,6 +7,7 @@
 // event loop; the sender itself is skipped.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "herald/engine/app.hpp"
@@ -17,10 +18,12 @@ int main(int argc, char** argv) {
   std::uint16_t port = 9001;
   unsigned threads = 0;
   std::size_t maxMessageBytes = 64 * 1024;
+  bool compression = false;
   cli.add_option("--host", host, "address to listen on");
   cli.add_option("--port", port, "port to listen on (0 picks a free one)");
   cli.add_option("--threads", threads, "event loops (0: one per core)");
   cli.add_option("--max-message-bytes", maxMessageBytes, "larger messages are refused with close code 1009");
+  cli.add_flag("--compression", compression, "accept permessage-deflate from clients that offer it");
   CLI11_PARSE(cli, argc, argv);
 
   herald::App app({.threads = threads});
@@ -30,6 +33,9 @@ int main(int argc, char** argv) {
                     herald::ws::Opcode opcode) { ws.publish("room", payload, opcode); },
       // Closed connections leave their topics by themselves.
       .maxMessageBytes = maxMessageBytes,
+      // Echoing a large message needs room for it in the write queue.
+      .maxBackpressureBytes = std::max<std::size_t>(4 << 20, 2 * maxMessageBytes),
+      .compression = compression,
   });
 
   try {

@@ -3,8 +3,13 @@
 #include <csignal>
 #include <thread>
 
+#include <sys/socket.h>
+
 #include "app_state.hpp"
+#include "client_phase.hpp"
 #include "connection.hpp"
+#include "herald/engine/url.hpp"
+#include "herald/ws/client_handshake.hpp"
 #include "herald/net/signal_watcher.hpp"
 #include "herald/net/socket.hpp"
 
@@ -12,7 +17,7 @@ namespace herald {
 
 namespace detail {
 
-void publishFrame(AppState& app, std::string_view topic, const SharedFrame& frame, const Connection* exclude) {
+void publishFrame(AppState& app, std::string_view topic, const SharedPublication& frame, const Connection* exclude) {
   LoopContext* here = LoopContext::current();
   for (auto& ctx : app.loops) {
     if (ctx.get() == here) {
@@ -28,16 +33,24 @@ void publishFrame(AppState& app, std::string_view topic, const SharedFrame& fram
 App::App(AppOptions options) : state_(std::make_unique<detail::AppState>(options)) {
   unsigned n = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   state_->options.threads = n;
+  // Block SIGINT/SIGTERM from here on (threads started later inherit the
+  // mask), so one that arrives before run() waits for the signalfd instead
+  // of killing the process.
+  if (options.handleSignals) state_->previousSignalMask = net::SignalWatcher::block({SIGINT, SIGTERM});
   for (unsigned i = 0; i < n; ++i) state_->loops.push_back(std::make_unique<detail::LoopContext>(*state_, i));
 }
 
-App::~App() = default;
+App::~App() {
+  if (state_->previousSignalMask) net::SignalWatcher::restore(*state_->previousSignalMask);
+}
 
 App& App::ws(std::string path, WsBehavior behavior) {
   auto e = std::make_unique<detail::Endpoint>();
   e->path = std::move(path);
   e->handshake.subprotocols = behavior.subprotocols;
   e->handshake.allowOrigin = behavior.allowOrigin;
+  if (behavior.compression) e->handshake.deflate = behavior.deflate;
+  if (behavior.compression && behavior.deflate.serverNoContextTakeover) state_->sharedDeflate = true;
   e->behavior = std::move(behavior);
   state_->endpoints.push_back(std::move(e));
   return *this;
@@ -49,15 +62,72 @@ std::uint16_t App::listen(const std::string& host, std::uint16_t port) {
   for (auto& ctx : state_->loops) {
     int fd = net::listenTcp(host, port, true);
     if (port == 0) port = net::localPort(fd);
-    ctx->addListener(fd);
+    ctx->addListener(fd, nullptr);
   }
   return port;
 }
 
-void App::run() {
-  std::optional<sigset_t> previous;
-  if (state_->options.handleSignals) previous = net::SignalWatcher::block({SIGINT, SIGTERM});
+std::uint16_t App::listenTls(const std::string& host, std::uint16_t port, const std::string& certFile,
+                             const std::string& keyFile) {
+  auto tls = net::TlsContext::server(certFile, keyFile);
+  for (auto& ctx : state_->loops) {
+    int fd = net::listenTcp(host, port, true);
+    if (port == 0) port = net::localPort(fd);
+    ctx->addListener(fd, tls);
+  }
+  return port;
+}
 
+void App::connect(const std::string& url, WsBehavior behavior, ClientOptions options) {
+  detail::LoopContext* here = detail::LoopContext::current();
+  detail::LoopContext* target = state_->loops[0].get();
+  for (auto& ctx : state_->loops)
+    if (ctx.get() == here) target = here;
+
+  auto fail = [&](std::string why) {
+    if (!options.onError) return;
+    target->loop().defer([onError = std::move(options.onError), why = std::move(why)] { onError(why); });
+  };
+  std::string error;
+  std::optional<WsUrl> parsed = parseWsUrl(url, error);
+  if (!parsed) return fail("invalid URL '" + url + "': " + error);
+  std::vector<sockaddr_storage> addresses;
+  if (!net::resolve(parsed->host, parsed->port, addresses, error)) return fail(error);
+
+  auto client = std::make_unique<detail::ClientPhase>();
+  if (parsed->tls) {
+    try {
+      client->tls = state_->clientTls(options.caFile, options.verifyCertificate);
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+  }
+  client->host = parsed->host;
+  client->key = ws::makeClientKey();
+  client->subprotocols = options.subprotocols;
+  if (options.compression) client->deflate = options.deflate;
+  client->minCompressBytes = options.minCompressBytes;
+  client->request = ws::buildUpgradeRequest({.host = parsed->hostHeader(),
+                                             .target = parsed->target,
+                                             .key = client->key,
+                                             .subprotocols = options.subprotocols,
+                                             .extensions = options.compression ? ws::deflateOffer(options.deflate) : "",
+                                             .origin = options.origin,
+                                             .extraHeaders = options.headers});
+  client->onError = std::move(options.onError);
+  client->timeoutMs = static_cast<std::int64_t>(options.timeout.count()) * 1000;
+  client->endpoint = std::make_unique<detail::Endpoint>();
+  client->endpoint->behavior = std::move(behavior);
+
+  sockaddr_storage address = addresses.front();
+  if (target == here) return target->connectClient(address, std::move(client));
+  auto shared = std::make_shared<std::unique_ptr<detail::ClientPhase>>(std::move(client));
+  target->loop().defer([target, address, shared] { target->connectClient(address, std::move(*shared)); });
+}
+
+void App::defer(std::function<void()> fn) { state_->loops[0]->loop().defer(std::move(fn)); }
+
+void App::run() {
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < state_->loops.size(); ++i) {
     threads.emplace_back([ctx = state_->loops[i].get()] {
@@ -68,12 +138,11 @@ void App::run() {
   {
     detail::LoopContext& first = *state_->loops[0];
     std::optional<net::SignalWatcher> signals;
-    if (previous) signals.emplace(first.loop(), std::initializer_list<int>{SIGINT, SIGTERM}, [this](int) { stop(); });
+    if (state_->options.handleSignals) signals.emplace(first.loop(), std::initializer_list<int>{SIGINT, SIGTERM}, [this](int) { stop(); });
     first.bindToThisThread();
     first.loop().run();
   }
   for (auto& t : threads) t.join();
-  if (previous) net::SignalWatcher::restore(*previous);
 }
 
 void App::stop() {
@@ -81,7 +150,7 @@ void App::stop() {
 }
 
 void App::publish(std::string_view topic, std::string_view payload, ws::Opcode opcode) {
-  detail::publishFrame(*state_, topic, detail::makeSharedFrame(opcode, payload), nullptr);
+  detail::publishFrame(*state_, topic, detail::makePublication(*state_, opcode, payload), nullptr);
 }
 
 unsigned App::threads() const { return state_->options.threads; }

@@ -1,8 +1,15 @@
 #pragma once
 
+#include <signal.h>
+
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <vector>
+
+#include "herald/net/tls_context.hpp"
 
 #include "endpoint.hpp"
 #include "herald/engine/app.hpp"
@@ -20,14 +27,38 @@ class AppState {
     return nullptr;
   }
 
+  // Client TLS contexts, one per trust setting, made on first use.
+  std::shared_ptr<net::TlsContext> clientTls(const std::string& caFile, bool verify) {
+    std::lock_guard lock(tlsMutex);
+    auto& slot = clientTlsContexts[{caFile, verify}];
+    if (!slot) slot = net::TlsContext::client(caFile, verify);
+    return slot;
+  }
+
   AppOptions options;
+  std::optional<sigset_t> previousSignalMask;  // restored when the App goes away
+  std::mutex tlsMutex;
+  std::map<std::pair<std::string, bool>, std::shared_ptr<net::TlsContext>> clientTlsContexts;
   std::vector<std::unique_ptr<Endpoint>> endpoints;
   std::vector<std::unique_ptr<LoopContext>> loops;
   std::atomic<std::size_t> connections{0};
+  bool sharedDeflate = false;  // an endpoint compresses with no context takeover
 };
 
-// Serializes a frame once for every subscriber of a publication.
+// A publication as every subscriber may need it, built once: the plain frame,
+// and, when some endpoint compresses with no context takeover, the frame
+// deflated once for all of those subscribers (RFC 7692 section 7.1.1.1: a
+// compressor reset after each message makes output anyone can inflate).
+struct Publication {
+  ws::Opcode opcode = ws::Opcode::Text;
+  std::string payload;   // for subscribers who compress with their own context
+  SharedFrame plain;
+  SharedFrame deflated;  // null when no subscriber can use it
+};
+using SharedPublication = std::shared_ptr<const Publication>;
+
 SharedFrame makeSharedFrame(ws::Opcode opcode, std::string_view payload);
+SharedPublication makePublication(const AppState& app, ws::Opcode opcode, std::string_view payload);
 
 }  // namespace herald::detail
 
@@ -37,6 +68,6 @@ class Connection;
 
 // Hands `frame` to every loop: delivered at once on the calling loop (minus
 // `exclude`), deferred to the others. Callable from any thread.
-void publishFrame(AppState& app, std::string_view topic, const SharedFrame& frame, const Connection* exclude);
+void publishFrame(AppState& app, std::string_view topic, const SharedPublication& publication, const Connection* exclude);
 
 }  // namespace herald::detail

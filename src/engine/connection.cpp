@@ -1,8 +1,10 @@
+// The WebSocket state machine shared by server and client connections: reading,
+// message events, the close handshake, writing and timers. The two handshakes
+// are in connection_server.cpp and connection_client.cpp.
 #include "connection.hpp"
 
 #include "app_state.hpp"
-#include "herald/http/response_writer.hpp"
-#include "herald/net/socket.hpp"
+#include "client_phase.hpp"
 #include "herald/ws/frame_writer.hpp"
 #include "loop_context.hpp"
 
@@ -14,19 +16,21 @@ std::int64_t toMs(std::chrono::seconds s) { return static_cast<std::int64_t>(s.c
 
 }  // namespace
 
-Connection::Connection(LoopContext& ctx, int fd)
-    : ctx_(ctx), fd_(fd), http_(std::make_unique<HttpPhase>()) {
-  http_->parser = http::RequestParser({.maxHeadBytes = ctx.app().options.maxHeadBytes, .maxHeaders = 100});
-  lastReadMs_ = stateSinceMs_ = ctx.loop().nowMs();
-}
-
 Connection::~Connection() = default;
 
 void Connection::onIo(std::uint32_t events) {
   if (state_ == State::Closed) return;
   using namespace net::io_event;
-  if ((events & Writable) && !out_.empty()) flush();
-  if (state_ != State::Closed && (events & (Readable | PeerClosed | Hangup | Error))) readAll();
+  if (state_ == State::Connecting) {
+    if (events & (Writable | Error | Hangup)) onConnected();
+    return;
+  }
+  // A TLS engine may need to write to make progress on a read and the other
+  // way round, so TLS connections retry both on any event.
+  bool tls = stream_.isTls();
+  if ((tls || (events & Writable)) && !out_.empty()) flush();
+  if (state_ != State::Closed && (tls || (events & (Readable | PeerClosed | Hangup | Error)))) readAll();
+  if (tls && state_ != State::Closed && backlogged_ && !out_.empty()) flush();
 }
 
 void Connection::readAll() {
@@ -34,9 +38,11 @@ void Connection::readAll() {
   const std::size_t cap = ctx_.readBufferSize();
   // Edge-triggered: read until the socket is empty.
   while (state_ != State::Closed) {
-    net::IoResult r = net::readSome(fd_, buf, cap);
+    net::IoResult r = stream_.read(buf, cap);
     if (r.status == net::IoResult::WouldBlock) return;
-    if (r.status != net::IoResult::Ok) return onEof();  // EOF, or a reset
+    if (r.status == net::IoResult::Error && state_ == State::Http && isClient())
+      return failClient("TLS handshake failed: " + stream_.lastError());
+    if (r.status != net::IoResult::Ok) return onEof();  // EOF, a reset, or a broken TLS stream
     lastReadMs_ = ctx_.loop().nowMs();
     handleBytes(buf, r.bytes);
   }
@@ -45,51 +51,40 @@ void Connection::readAll() {
 void Connection::handleBytes(char* data, std::size_t len) {
   switch (state_) {
     case State::Http:
-      handleHttp(data, len);
+      if (isClient()) handleResponse(data, len);
+      else handleRequest(data, len);
       break;
     case State::Open:
     case State::Closing:
       reader_.feed(data, len, *this);
       break;
+    case State::Connecting:
     case State::Draining:
     case State::Closed:
       break;  // the close handshake is over; what follows is discarded
   }
 }
 
-void Connection::handleHttp(char* data, std::size_t len) {
-  http_->buffer.append(data, len);
-  http::Request request;
-  http::ParseResult r = http_->parser.parse(http_->buffer, request);
-  if (r.kind == http::ParseResult::NeedMore) return;
-  if (r.kind == http::ParseResult::Error) return refuseHttp(http::errorResponse(r.status, r.reason));
-
-  const Endpoint* endpoint = ctx_.app().findEndpoint(request.path);
-  if (!endpoint) return refuseHttp(http::errorResponse(http::Status::NotFound, "no WebSocket endpoint at this path"));
-  ws::HandshakeResult hs = ws::acceptHandshake(request, endpoint->handshake);
-  if (!hs.accepted) return refuseHttp(std::move(hs.response));
-  std::string leftover = http_->buffer.substr(r.consumed);
-  upgrade(*endpoint, std::move(hs.response), std::move(hs.subprotocol), std::move(leftover));
-}
-
-void Connection::refuseHttp(std::string response) {
-  http_.reset();
-  out_.append(response);
-  beginDrain();
-}
-
-void Connection::upgrade(const Endpoint& endpoint, std::string response, std::string subprotocol,
-                         std::string leftover) {
+void Connection::open(const Endpoint& endpoint, std::string subprotocol, std::string_view leftover,
+                      const std::optional<ws::DeflateParams>& deflate) {
   http_.reset();
   endpoint_ = &endpoint;
   subprotocol_ = std::move(subprotocol);
-  reader_ = ws::MessageReader(ws::Role::Server, behavior().maxMessageBytes);
+  reader_ = ws::MessageReader(role_, behavior().maxMessageBytes);
+  if (deflate) {
+    reader_.enableDeflate(*deflate);
+    int memLevel = isClient() ? client_->deflate->memLevel : behavior().deflate.memLevel;
+    int level = isClient() ? client_->deflate->compressionLevel : behavior().deflate.compressionLevel;
+    deflater_ = std::make_unique<ws::Deflater>(ws::deflaterOptions(*deflate, role_, memLevel, level));
+  }
   state_ = State::Open;
   stateSinceMs_ = ctx_.loop().nowMs();
-  out_.append(response);
   markDirty();
   if (behavior().open) behavior().open(*this);
-  if (!leftover.empty() && state_ == State::Open) reader_.feed(leftover.data(), leftover.size(), *this);
+  if (!leftover.empty() && state_ == State::Open) {
+    std::string copy(leftover);  // the reader unmasks in place
+    reader_.feed(copy.data(), copy.size(), *this);
+  }
 }
 
 void Connection::onMessage(std::string_view payload, ws::Opcode opcode) {
@@ -99,9 +94,7 @@ void Connection::onMessage(std::string_view payload, ws::Opcode opcode) {
 
 void Connection::onPing(std::string_view payload) {
   if (state_ != State::Open) return;
-  char header[ws::kMaxFrameHeaderBytes];
-  std::size_t h = ws::encodeFrameHeader(header, ws::Opcode::Pong, payload.size());
-  queue({header, h}, payload);
+  queue(ws::Opcode::Pong, payload);
   if (behavior().ping) behavior().ping(*this, payload);
 }
 
@@ -113,10 +106,7 @@ void Connection::onPong(std::string_view payload) {
 void Connection::onClose(std::uint16_t code, std::string_view reason) {
   if (state_ == State::Open) {
     // The peer started the close handshake: answer with its code, then close.
-    std::string payload = ws::closePayload(code, {});
-    char header[ws::kMaxFrameHeaderBytes];
-    std::size_t h = ws::encodeFrameHeader(header, ws::Opcode::Close, payload.size());
-    out_.append({header, h}, payload);
+    queueFrame(ws::Opcode::Close, ws::closePayload(code, {}));
     finish(code, reason);
   }
   beginDrain();
@@ -124,10 +114,7 @@ void Connection::onClose(std::uint16_t code, std::string_view reason) {
 
 void Connection::onProtocolError(std::uint16_t code, std::string_view reason) {
   if (state_ == State::Open) {
-    std::string payload = ws::closePayload(code, reason);
-    char header[ws::kMaxFrameHeaderBytes];
-    std::size_t h = ws::encodeFrameHeader(header, ws::Opcode::Close, payload.size());
-    out_.append({header, h}, payload);
+    queueFrame(ws::Opcode::Close, ws::closePayload(code, reason));
     finish(code, reason);
   }
   beginDrain();
@@ -135,11 +122,7 @@ void Connection::onProtocolError(std::uint16_t code, std::string_view reason) {
 
 void Connection::startClose(std::uint16_t code, std::string_view reason) {
   if (state_ != State::Open) return;
-  std::string payload = ws::closePayload(code, reason);
-  char header[ws::kMaxFrameHeaderBytes];
-  std::size_t h = ws::encodeFrameHeader(header, ws::Opcode::Close, payload.size());
-  out_.append({header, h}, payload);
-  markDirty();
+  queueFrame(ws::Opcode::Close, ws::closePayload(code, reason));
   state_ = State::Closing;
   stateSinceMs_ = ctx_.loop().nowMs();
   finish(code, reason);
@@ -161,6 +144,7 @@ void Connection::beginDrain() {
 }
 
 void Connection::onEof() {
+  if (state_ == State::Http && isClient()) return failClient("the server closed the connection during the handshake");
   if (state_ == State::Open || state_ == State::Closing)
     finish(ws::close_code::Abnormal, "connection dropped without a close frame");
   destroy();
@@ -172,8 +156,7 @@ void Connection::destroy() {
   if (state_ == State::Open) finish(ws::close_code::Abnormal, "connection terminated");
   state_ = State::Closed;
   out_.clear();
-  net::closeFd(fd_);
-  fd_ = -1;
+  stream_.close();
   ctx_.remove(this);
 }
 
@@ -185,26 +168,69 @@ void Connection::killSlowConsumer() {
 
 SendResult Connection::sendFrame(ws::Opcode opcode, std::string_view payload) {
   if (state_ != State::Open || doomed_) return SendResult::Dropped;
-  char header[ws::kMaxFrameHeaderBytes];
-  std::size_t h = ws::encodeFrameHeader(header, opcode, payload.size());
-  return queue({header, h}, payload);
+  if (ws::isControl(opcode)) return queue(opcode, payload);
+  return queueData(opcode, payload);
 }
 
-SendResult Connection::queue(std::string_view header, std::string_view payload) {
-  if (overLimit(header.size() + payload.size())) {
+std::size_t Connection::minCompressBytes() const {
+  return isClient() ? client_->minCompressBytes : behavior().deflate.minCompressBytes;
+}
+
+SendResult Connection::queueData(ws::Opcode opcode, std::string_view payload) {
+  if (!deflater_ || payload.size() < minCompressBytes()) return queue(opcode, payload);
+  std::string& compressed = ctx_.compressBuffer();
+  compressed.clear();
+  if (!deflater_->compress(payload, compressed)) {
+    // Our compressor's state is lost, and with it the peer's dictionary.
+    startClose(ws::close_code::InternalError, "compression failed");
+    return SendResult::Dropped;
+  }
+  SendResult r = queue(opcode, compressed, true);
+  if (compressed.capacity() > 1024 * 1024) std::string().swap(compressed);
+  return r;
+}
+
+SendResult Connection::deliver(const Publication& p) {
+  if (deflater_ && p.payload.size() >= minCompressBytes()) {
+    const ws::DeflaterOptions& mine = deflater_->options();
+    // The shared deflated frame fits a subscriber whose compressor resets
+    // after every message and whose window is the full 15 bits.
+    if (p.deflated && mine.noContextTakeover && mine.windowBits == 15) return sendShared(p.deflated);
+    if (state_ != State::Open || doomed_) return SendResult::Dropped;
+    return queueData(p.opcode, p.payload);  // its own context: compress for it alone
+  }
+  return sendShared(p.plain);
+}
+
+// Control frames that end the conversation skip the queue limit.
+void Connection::queueFrame(ws::Opcode opcode, std::string_view payload, bool rsv1) {
+  char header[ws::kMaxFrameHeaderBytes];
+  if (isClient()) {
+    ws::MaskKey key = ws::freshMaskKey();
+    std::size_t h = ws::encodeFrameHeader(header, opcode, payload.size(), {.rsv1 = rsv1, .mask = &key});
+    out_.appendMasked({header, h}, payload, key);
+  } else {
+    std::size_t h = ws::encodeFrameHeader(header, opcode, payload.size(), {.rsv1 = rsv1});
+    out_.append({header, h}, payload);
+  }
+  markDirty();
+}
+
+SendResult Connection::queue(ws::Opcode opcode, std::string_view payload, bool rsv1) {
+  if (overLimit(ws::kMaxFrameHeaderBytes + payload.size())) {
     if (behavior().closeOnBackpressureLimit && !doomed_) {
       doomed_ = true;
       ctx_.markDoomed(this);
     }
     return SendResult::Dropped;
   }
-  out_.append(header, payload);
-  markDirty();
+  queueFrame(opcode, payload, rsv1);
   return backlogged_ ? SendResult::Buffered : SendResult::Sent;
 }
 
 SendResult Connection::sendShared(const SharedFrame& frame) {
   if (state_ != State::Open || doomed_) return SendResult::Dropped;
+  if (isClient()) return SendResult::Dropped;  // a client masks every frame: nothing to share
   if (overLimit(frame->size())) {
     if (behavior().closeOnBackpressureLimit) {
       doomed_ = true;
@@ -224,18 +250,19 @@ bool Connection::overLimit(std::size_t bytes) const {
 }
 
 void Connection::markDirty() {
-  if (inDirtyList || state_ == State::Closed) return;
+  if (inDirtyList || state_ == State::Closed || state_ == State::Connecting) return;
   inDirtyList = true;
   ctx_.markDirty(this);
 }
 
 void Connection::flush() {
-  if (state_ == State::Closed) return;
-  switch (out_.flushTo(fd_)) {
+  if (state_ == State::Closed || state_ == State::Connecting) return;
+  switch (out_.flushTo(stream_)) {
     case WriteQueue::FlushResult::Partial:
       backlogged_ = true;  // EPOLLOUT will tell us when the peer reads again
       return;
     case WriteQueue::FlushResult::Error:
+      if (state_ == State::Http && isClient()) return failClient("TLS handshake failed: " + stream_.lastError());
       if (state_ == State::Open) finish(ws::close_code::Abnormal, "write failed: connection reset");
       destroy();
       return;
@@ -246,10 +273,11 @@ void Connection::flush() {
     backlogged_ = false;
     if (state_ == State::Open && behavior().drain) behavior().drain(*this);
   }
-  if (state_ == State::Draining && !shutWrite_ && out_.empty()) {
+  if (state_ == State::Draining && !shutWrite_ && out_.empty() && !isClient()) {
     // Our last bytes are out: the server closes the TCP connection first
-    // (RFC 6455 7.1.1), then reads until the peer's EOF.
-    net::shutdownWrite(fd_);
+    // (RFC 6455 7.1.1), then reads until the peer's EOF. A client waits for
+    // the server's FIN instead.
+    stream_.shutdownWrite();
     shutWrite_ = true;
   }
 }
@@ -257,20 +285,25 @@ void Connection::flush() {
 void Connection::checkTimers(std::int64_t nowMs) {
   const AppOptions& opts = ctx_.app().options;
   switch (state_) {
-    case State::Http:
-      if (nowMs - stateSinceMs_ >= toMs(opts.handshakeTimeout)) destroy();
+    case State::Connecting:
+    case State::Http: {
+      std::int64_t limit = isClient() ? client_->timeoutMs : toMs(opts.handshakeTimeout);
+      if (nowMs - stateSinceMs_ < limit) break;
+      if (isClient()) failClient("timed out connecting and upgrading");
+      else destroy();
       break;
+    }
     case State::Open: {
       std::int64_t idle = toMs(behavior().idleTimeout);
       if (idle <= 0) break;
       std::int64_t quiet = nowMs - lastReadMs_;
-      if (quiet >= idle) {
+      // Close only after a ping went unanswered, so a connection always
+      // gets its ping whatever the sweep's timing.
+      if (quiet >= idle && pingOutstanding_) {
         startClose(ws::close_code::GoingAway, "idle timeout");
       } else if (quiet >= idle / 2 && !pingOutstanding_) {
         pingOutstanding_ = true;
-        char header[ws::kMaxFrameHeaderBytes];
-        std::size_t h = ws::encodeFrameHeader(header, ws::Opcode::Ping, 0);
-        queue({header, h}, {});
+        queue(ws::Opcode::Ping, {});
       }
       break;
     }
@@ -284,8 +317,11 @@ void Connection::checkTimers(std::int64_t nowMs) {
 }
 
 void Connection::shutdownForServerStop() {
-  if (state_ == State::Http) destroy();
-  else if (state_ == State::Open) startClose(ws::close_code::GoingAway, "server shutting down");
+  if (state_ == State::Open) startClose(ws::close_code::GoingAway, "server shutting down");
+  else if (state_ == State::Connecting || state_ == State::Http) {
+    if (isClient()) failClient("the application is shutting down");
+    else destroy();
+  }
 }
 
 }  // namespace herald::detail

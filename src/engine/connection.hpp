@@ -1,14 +1,19 @@
 #pragma once
-// One TCP connection of the server: first an HTTP request head, then, once
-// upgraded, a WebSocket. It lives on one loop and is touched only there.
+// One TCP (or TLS) connection: first an HTTP handshake, then a WebSocket. It
+// lives on one loop and is touched only there. A server connection reads an
+// upgrade request; a client connection connects, sends one and checks the
+// answer. From Open on, both run the same state machine.
 //
-// States:  Http --101--> Open --close()--> Closing --peer close--> Draining
-//                          \--peer close / protocol error------->/
-//          Draining: our close frame is flushed, then SHUT_WR, then we wait
-//          for the peer's EOF (bounded by closeTimeout) before closing.
+// States:  Connecting (client) -> Http --101--> Open --close()--> Closing
+//          Open --peer close / protocol error--> Draining
+//          Closing --peer close--> Draining
+//          Draining: our last frame is flushed; the server then sends FIN
+//          (a client waits for the server's), and the connection ends at the
+//          peer's EOF or after closeTimeout.
 
 #include <any>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,19 +21,27 @@
 #include "endpoint.hpp"
 #include "herald/engine/web_socket.hpp"
 #include "herald/http/request_parser.hpp"
+#include "herald/http/response_parser.hpp"
 #include "herald/net/loop.hpp"
+#include "herald/net/stream.hpp"
+#include "herald/ws/deflate_codec.hpp"
 #include "herald/ws/message_reader.hpp"
 #include "write_queue.hpp"
 
 namespace herald::detail {
 
 class LoopContext;
+struct ClientPhase;
+struct Publication;
 
 class Connection final : public WebSocket, public net::IoHandler, public ws::MessageHandler {
  public:
-  enum class State : std::uint8_t { Http, Open, Closing, Draining, Closed };
+  enum class State : std::uint8_t { Connecting, Http, Open, Closing, Draining, Closed };
 
-  Connection(LoopContext& ctx, int fd);
+  // A server connection on an accepted stream.
+  Connection(LoopContext& ctx, net::Stream stream);
+  // A client connection on a connecting stream; see connection_client.cpp.
+  Connection(LoopContext& ctx, net::Stream stream, std::unique_ptr<ClientPhase> client);
   ~Connection();
 
   // net::IoHandler
@@ -44,6 +57,8 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   // Called by the WebSocket facade and the loop context.
   SendResult sendFrame(ws::Opcode opcode, std::string_view payload);
   SendResult sendShared(const SharedFrame& frame);
+  // One publication, in the form this connection takes.
+  SendResult deliver(const Publication& publication);
   void startClose(std::uint16_t code, std::string_view reason);
   void destroy();
   void flush();
@@ -53,7 +68,7 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
 
   State state() const { return state_; }
   bool isOpen() const { return state_ == State::Open; }
-  int fd() const { return fd_; }
+  int fd() const { return stream_.fd(); }
   LoopContext& context() { return ctx_; }
   std::size_t queuedBytes() const { return out_.size(); }
   const std::string& subprotocolName() const { return subprotocol_; }
@@ -71,20 +86,34 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
 
   void readAll();
   void handleBytes(char* data, std::size_t len);
-  void handleHttp(char* data, std::size_t len);
-  void upgrade(const Endpoint& endpoint, std::string response, std::string subprotocol, std::string leftover);
+  // Server handshake (connection_server.cpp).
+  void handleRequest(char* data, std::size_t len);
   void refuseHttp(std::string response);
+  // Client handshake (connection_client.cpp).
+  void onConnected();
+  void handleResponse(char* data, std::size_t len);
+  void failClient(std::string reason);
+
+  void open(const Endpoint& endpoint, std::string subprotocol, std::string_view leftover,
+            const std::optional<ws::DeflateParams>& deflate);
+  // Queues a data frame, compressed when deflate was negotiated and the
+  // message is long enough.
+  SendResult queueData(ws::Opcode opcode, std::string_view payload);
+  std::size_t minCompressBytes() const;
   void onEof();
   void beginDrain();
   void finish(std::uint16_t code, std::string_view reason);
-  SendResult queue(std::string_view header, std::string_view payload);
+  void queueFrame(ws::Opcode opcode, std::string_view payload, bool rsv1 = false);
+  SendResult queue(ws::Opcode opcode, std::string_view payload, bool rsv1 = false);
   void markDirty();
   bool overLimit(std::size_t bytes) const;
+  bool isClient() const { return role_ == ws::Role::Client; }
   const WsBehavior& behavior() const { return endpoint_->behavior; }
 
   LoopContext& ctx_;
-  int fd_;
+  net::Stream stream_;
   State state_ = State::Http;
+  ws::Role role_ = ws::Role::Server;
   bool finished_ = false;        // close callback has run
   bool backlogged_ = false;      // a flush left bytes behind
   bool pingOutstanding_ = false;
@@ -94,6 +123,8 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   std::int64_t stateSinceMs_ = 0;
   const Endpoint* endpoint_ = nullptr;
   std::unique_ptr<HttpPhase> http_;
+  std::unique_ptr<ClientPhase> client_;
+  std::unique_ptr<ws::Deflater> deflater_;  // set when permessage-deflate was negotiated
   ws::MessageReader reader_;
   WriteQueue out_;
   std::vector<std::string> topics_;

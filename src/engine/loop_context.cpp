@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include <sys/socket.h>
+
 #include "app_state.hpp"
+#include "client_phase.hpp"
 #include "connection.hpp"
 #include "herald/http/response_writer.hpp"
 #include "herald/net/socket.hpp"
@@ -26,6 +29,23 @@ SharedFrame makeSharedFrame(ws::Opcode opcode, std::string_view payload) {
   return frame;
 }
 
+SharedPublication makePublication(const AppState& app, ws::Opcode opcode, std::string_view payload) {
+  auto p = std::make_shared<Publication>();
+  p->opcode = opcode;
+  p->payload = std::string(payload);
+  p->plain = makeSharedFrame(opcode, payload);
+  if (app.sharedDeflate) {
+    ws::Deflater deflater({.windowBits = 15, .noContextTakeover = true});
+    std::string compressed;
+    if (deflater.compress(payload, compressed)) {
+      auto frame = std::make_shared<std::string>();
+      ws::appendFrame(*frame, opcode, compressed, {.rsv1 = true});
+      p->deflated = std::move(frame);
+    }
+  }
+  return p;
+}
+
 LoopContext::LoopContext(AppState& app, unsigned index)
     : app_(app), index_(index), readBuffer_(new char[kReadBufferSize]) {
   loop_.addTimer(std::chrono::seconds(1), [this] { sweep(); });
@@ -33,21 +53,21 @@ LoopContext::LoopContext(AppState& app, unsigned index)
 }
 
 LoopContext::~LoopContext() {
-  for (Connection* c : connections_) {
-    net::closeFd(c->fd());
-    delete c;
-  }
+  for (Connection* c : connections_) delete c;  // closes its stream
   for (Connection* c : graveyard_) delete c;
 }
 
 LoopContext* LoopContext::current() { return tlsCurrent; }
 void LoopContext::bindToThisThread() { tlsCurrent = this; }
 
-void LoopContext::addListener(int fd) {
-  acceptors_.push_back(std::make_unique<net::Acceptor>(loop_, fd, [this](int c) { accept(c); }, overloadResponse()));
+void LoopContext::addListener(int fd, std::shared_ptr<net::TlsContext> tls) {
+  const net::TlsContext* context = tls.get();
+  if (tls) tlsContexts_.push_back(std::move(tls));
+  acceptors_.push_back(
+      std::make_unique<net::Acceptor>(loop_, fd, [this, context](int c) { accept(c, context); }, overloadResponse()));
 }
 
-void LoopContext::accept(int fd) {
+void LoopContext::accept(int fd, const net::TlsContext* tls) {
   if (shuttingDown_ || app_.connections.load(std::memory_order_relaxed) >= app_.options.maxConnections) {
     std::string refusal = overloadResponse();
     net::sendBestEffort(fd, refusal);
@@ -55,7 +75,32 @@ void LoopContext::accept(int fd) {
     return;
   }
   net::setNoDelay(fd);
-  auto* c = new Connection(*this, fd);
+  SSL* ssl = nullptr;
+  if (tls && !(ssl = tls->newServerSession(fd))) {
+    net::closeFd(fd);
+    return;
+  }
+  auto* c = new Connection(*this, net::Stream(fd, ssl));
+  c->index = static_cast<std::uint32_t>(connections_.size());
+  connections_.push_back(c);
+  app_.connections.fetch_add(1, std::memory_order_relaxed);
+  loop_.add(fd, c);
+}
+
+void LoopContext::connectClient(const sockaddr_storage& addr, std::unique_ptr<ClientPhase> client) {
+  std::string error;
+  int fd = net::connectTcp(addr, error);
+  SSL* ssl = nullptr;
+  if (fd >= 0 && client->tls && !(ssl = client->tls->newClientSession(fd, client->host))) {
+    error = "TLS: cannot create a session: " + net::tlsErrorText();
+    net::closeFd(fd);
+    fd = -1;
+  }
+  if (fd < 0) {
+    if (client->onError) client->onError("cannot connect to " + client->host + ": " + error);
+    return;
+  }
+  auto* c = new Connection(*this, net::Stream(fd, ssl), std::move(client));
   c->index = static_cast<std::uint32_t>(connections_.size());
   connections_.push_back(c);
   app_.connections.fetch_add(1, std::memory_order_relaxed);
@@ -100,14 +145,14 @@ bool LoopContext::unsubscribe(Connection* c, std::string_view topic) {
   return true;
 }
 
-void LoopContext::deliver(std::string_view topic, const SharedFrame& frame, const Connection* exclude) {
+void LoopContext::deliver(std::string_view topic, const SharedPublication& publication, const Connection* exclude) {
   auto it = topics_.find(topic);
   if (it == topics_.end()) return;
   // sendShared never runs application code nor unsubscribes synchronously
   // (a slow consumer is dropped at the end of the iteration), so the list
   // cannot change under this loop.
   for (Connection* c : it->second)
-    if (c != exclude) c->sendShared(frame);
+    if (c != exclude) c->deliver(*publication);
 }
 
 void LoopContext::endIteration() {

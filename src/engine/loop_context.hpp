@@ -11,12 +11,16 @@
 
 #include "herald/net/acceptor.hpp"
 #include "herald/net/loop.hpp"
+#include "herald/net/tls_context.hpp"
 #include "write_queue.hpp"
+
+struct sockaddr_storage;
 
 namespace herald::detail {
 
 class AppState;
 class Connection;
+struct ClientPhase;
 
 struct StringHash {
   using is_transparent = void;
@@ -36,8 +40,11 @@ class LoopContext {
   static LoopContext* current();
   void bindToThisThread();
 
-  void addListener(int fd);
-  void accept(int fd);
+  // Serves the listening socket `fd`, with TLS when `tls` is set.
+  void addListener(int fd, std::shared_ptr<net::TlsContext> tls);
+  void accept(int fd, const net::TlsContext* tls);
+  // Starts a client connection to `addr`; failures go to client->onError.
+  void connectClient(const sockaddr_storage& addr, std::unique_ptr<ClientPhase> client);
   void remove(Connection* c);  // from the connection list; freed at iteration end
   void markDirty(Connection* c) { dirty_.push_back(c); }
   void markDoomed(Connection* c) { doomed_.push_back(c); }
@@ -49,7 +56,11 @@ class LoopContext {
   bool subscribe(Connection* c, std::string_view topic);
   bool unsubscribe(Connection* c, std::string_view topic);
   // Queues `frame` to every local subscriber of `topic` except `exclude`.
-  void deliver(std::string_view topic, const SharedFrame& frame, const Connection* exclude);
+  void deliver(std::string_view topic, const std::shared_ptr<const struct Publication>& publication,
+               const Connection* exclude);
+
+  // Scratch space for compressing one message at a time on this loop.
+  std::string& compressBuffer() { return compressBuffer_; }
 
   void beginShutdown();
   std::size_t connectionCount() const { return connections_.size(); }
@@ -64,12 +75,14 @@ class LoopContext {
   unsigned index_;
   net::Loop loop_;
   std::vector<std::unique_ptr<net::Acceptor>> acceptors_;
+  std::vector<std::shared_ptr<net::TlsContext>> tlsContexts_;
   std::vector<Connection*> connections_;
   std::vector<Connection*> dirty_;
   std::vector<Connection*> doomed_;
   std::vector<Connection*> graveyard_;
   std::unordered_map<std::string, std::vector<Connection*>, StringHash, std::equal_to<>> topics_;
   std::unique_ptr<char[]> readBuffer_;
+  std::string compressBuffer_;
   bool shuttingDown_ = false;
   std::int64_t shutdownDeadlineMs_ = 0;
 };

@@ -47,8 +47,7 @@ bool WebSocket::isSubscribed(std::string_view topic) const {
 
 void WebSocket::publish(std::string_view topic, std::string_view payload, ws::Opcode opcode) {
   auto& c = impl(this);
-  auto frame = detail::makeSharedFrame(opcode, payload);
-  detail::publishFrame(c.context().app(), topic, frame, &c);
+  detail::publishFrame(c.context().app(), topic, detail::makePublication(c.context().app(), opcode, payload), &c);
 }
 
 std::size_t WebSocket::bufferedAmount() const { return impl(this).queuedBytes(); }

@@ -1,6 +1,5 @@
 #include "write_queue.hpp"
 
-#include "herald/net/socket.hpp"
 
 namespace herald::detail {
 
@@ -20,12 +19,18 @@ void WriteQueue::append(std::string_view a, std::string_view b) {
   bytes_ += a.size() + b.size();
 }
 
+void WriteQueue::appendMasked(std::string_view header, std::string_view payload, const ws::MaskKey& key) {
+  append(header, payload);
+  std::string& own = segments_.back().own;
+  ws::applyMask(own.data() + own.size() - payload.size(), payload.size(), key, 0);
+}
+
 void WriteQueue::append(SharedFrame frame) {
   bytes_ += frame->size();
   segments_.push_back(Segment{std::move(frame), {}, 0});
 }
 
-WriteQueue::FlushResult WriteQueue::flushTo(int fd) {
+WriteQueue::FlushResult WriteQueue::flushTo(net::Stream& stream) {
   while (bytes_ > 0) {
     iovec iov[kMaxIov];
     std::size_t n = 0;
@@ -36,7 +41,7 @@ WriteQueue::FlushResult WriteQueue::flushTo(int fd) {
       iov[n].iov_len = rest.size();
       ++n;
     }
-    net::IoResult r = net::writeVector(fd, iov, n);
+    net::IoResult r = stream.write(iov, n);
     if (r.status == net::IoResult::WouldBlock) return FlushResult::Partial;
     if (r.status != net::IoResult::Ok) return FlushResult::Error;
     std::size_t left = r.bytes;

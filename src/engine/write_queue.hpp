@@ -12,6 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "herald/net/stream.hpp"
+#include "herald/ws/mask.hpp"
+
 namespace herald::detail {
 
 using SharedFrame = std::shared_ptr<const std::string>;
@@ -21,10 +24,12 @@ class WriteQueue {
   enum class FlushResult { Done, Partial, Error };
 
   void append(std::string_view a, std::string_view b = {});
+  // Appends `header` then `payload` masked with `key` (a client's frame).
+  void appendMasked(std::string_view header, std::string_view payload, const ws::MaskKey& key);
   void append(SharedFrame frame);
 
-  // Writes as much as the socket takes.
-  FlushResult flushTo(int fd);
+  // Writes as much as the stream takes.
+  FlushResult flushTo(net::Stream& stream);
 
   std::size_t size() const { return bytes_; }
   bool empty() const { return bytes_ == 0; }

@@ -13,19 +13,19 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::optional<std::string_view> Request::header(std::string_view name) const {
+std::optional<std::string_view> HeaderFields::header(std::string_view name) const {
   for (const Header& h : headers)
     if (equalsIgnoreCase(h.name, name)) return h.value;
   return std::nullopt;
 }
 
-std::size_t Request::headerCount(std::string_view name) const {
+std::size_t HeaderFields::headerCount(std::string_view name) const {
   std::size_t n = 0;
   for (const Header& h : headers) n += equalsIgnoreCase(h.name, name);
   return n;
 }
 
-bool Request::headerHasToken(std::string_view name, std::string_view token) const {
+bool HeaderFields::headerHasToken(std::string_view name, std::string_view token) const {
   bool found = false;
   for (const Header& h : headers) {
     if (!equalsIgnoreCase(h.name, name)) continue;

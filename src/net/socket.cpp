@@ -120,3 +120,51 @@ void sendBestEffort(int fd, std::string_view bytes) {
 void shutdownWrite(int fd) { ::shutdown(fd, SHUT_WR); }
 
 }  // namespace herald::net
+
+namespace herald::net {
+
+bool resolve(const std::string& host, std::uint16_t port, std::vector<sockaddr_storage>& out, std::string& error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  std::string service = std::to_string(port);
+  int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
+  if (rc != 0) {
+    error = "cannot resolve '" + host + "': " + gai_strerror(rc);
+    return false;
+  }
+  for (addrinfo* ai = found; ai; ai = ai->ai_next) {
+    sockaddr_storage s{};
+    std::memcpy(&s, ai->ai_addr, ai->ai_addrlen);
+    out.push_back(s);
+  }
+  freeaddrinfo(found);
+  return !out.empty();
+}
+
+int connectTcp(const sockaddr_storage& addr, std::string& error) {
+  int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return -1;
+  }
+  socklen_t len = addr.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), len) != 0 && errno != EINPROGRESS) {
+    error = std::string("connect: ") + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  setNoDelay(fd);
+  return fd;
+}
+
+int connectError(int fd) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+  return err;
+}
+
+}  // namespace herald::net

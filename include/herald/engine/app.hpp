@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 
 #include "herald/engine/web_socket.hpp"
 #include "herald/net/loop.hpp"
+#include "herald/ws/permessage_deflate.hpp"
 
 namespace herald {
 
@@ -55,6 +57,28 @@ struct WsBehavior {
   std::vector<std::string> subprotocols{};
   // Browsers' Origin check; null allows every origin.
   std::function<bool(std::string_view origin)> allowOrigin{};
+  // permessage-deflate (RFC 7692), off by default. When a client offers it,
+  // messages of at least deflate.minCompressBytes are sent compressed.
+  bool compression = false;
+  ws::DeflateConfig deflate{};
+};
+
+// How a client connection (App::connect) connects.
+struct ClientOptions {
+  std::string caFile{};           // trust only the CAs in this PEM file; empty: the system's store
+  bool verifyCertificate = true;  // turn off only to test against a self-signed server
+  std::vector<std::string> subprotocols{};
+  std::vector<std::pair<std::string, std::string>> headers{};
+  std::string origin{};
+  std::chrono::seconds timeout{10};  // TCP connect, TLS and upgrade together
+  // Offer permessage-deflate; messages of at least minCompressBytes are
+  // then sent compressed when the server accepts.
+  bool compression = false;
+  ws::DeflateClientOptions deflate{};
+  std::size_t minCompressBytes = 64;
+  // The connection failed before it opened: name resolution, refused,
+  // certificate, refused upgrade, redirect. Runs on the connection's loop.
+  std::function<void(std::string_view error)> onError{};
 };
 
 struct AppOptions {
@@ -84,6 +108,21 @@ class App {
   // Binds host:port (0: a free port) on every loop; returns the port.
   // Throws std::system_error with a readable message when it cannot bind.
   std::uint16_t listen(const std::string& host, std::uint16_t port);
+  // The same with TLS (wss://): PEM certificate chain and private key. Plain
+  // and TLS listeners can run side by side. Throws std::runtime_error naming
+  // the file and the reason when they cannot be loaded.
+  std::uint16_t listenTls(const std::string& host, std::uint16_t port, const std::string& certFile,
+                          const std::string& keyFile);
+
+  // Opens a client WebSocket to `url` (ws:// or wss://) on one of the loops
+  // (the calling one, if called from a loop); `behavior` runs it exactly as
+  // it runs server connections. Callable from any thread; the host name is
+  // resolved in the calling thread. Failures before open go to
+  // options.onError, with a readable reason.
+  void connect(const std::string& url, WsBehavior behavior, ClientOptions options = {});
+
+  // Runs `fn` on the first loop's thread; callable from any thread.
+  void defer(std::function<void()> fn);
 
   // Runs every loop (the calling thread runs the first) until shutdown.
   // Returns once every loop has finished.

@@ -17,12 +17,8 @@ struct Header {
 // ASCII case-insensitive comparison, as header names and tokens need.
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
 
-struct Request {
-  std::string_view method;
-  std::string_view target;  // as sent: path and query
-  std::string_view path;    // target up to '?'
-  std::string_view query;   // after '?', or empty
-  int versionMinor = 1;     // HTTP/1.<versionMinor>
+// The header fields of a request or a response, in the order received.
+struct HeaderFields {
   std::vector<Header> headers;
 
   // The first header called `name` (any case), if present.
@@ -32,6 +28,22 @@ struct Request {
   // Whether `token` is in the comma-separated list of any header called
   // `name`, compared case-insensitively ("Connection: keep-alive, Upgrade").
   bool headerHasToken(std::string_view name, std::string_view token) const;
+};
+
+struct Request : HeaderFields {
+  std::string_view method;
+  std::string_view target;  // as sent: path and query
+  std::string_view path;    // target up to '?'
+  std::string_view query;   // after '?', or empty
+  int versionMinor = 1;     // HTTP/1.<versionMinor>
+};
+
+// A parsed response head (what a WebSocket client reads after its upgrade
+// request).
+struct Response : HeaderFields {
+  int status = 0;
+  std::string_view reason;
+  int versionMinor = 1;
 };
 
 // Calls fn(token) for each non-empty, trimmed element of a comma-separated list.

@@ -49,3 +49,21 @@ void sendBestEffort(int fd, std::string_view bytes);
 void shutdownWrite(int fd);
 
 }  // namespace herald::net
+
+#include <sys/socket.h>
+
+#include <vector>
+
+namespace herald::net {
+
+// Resolves host:port (blocking getaddrinfo; numeric addresses resolve at once).
+// Returns false with a readable `error` when the name does not resolve.
+bool resolve(const std::string& host, std::uint16_t port, std::vector<sockaddr_storage>& out, std::string& error);
+
+// Starts a non-blocking connect; the socket becomes writable when it is done
+// and connectError() then tells whether it worked. Returns -1 with `error`.
+int connectTcp(const sockaddr_storage& addr, std::string& error);
+// The pending error of a connecting socket (0 when connected).
+int connectError(int fd);
+
+}  // namespace herald::net

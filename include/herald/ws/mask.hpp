@@ -16,3 +16,11 @@ using MaskKey = std::array<std::uint8_t, 4>;
 std::size_t applyMask(char* data, std::size_t len, const MaskKey& key, std::size_t phase);
 
 }  // namespace herald::ws
+
+namespace herald::ws {
+
+// A fresh masking key from OpenSSL's CSPRNG, as RFC 6455 section 5.3 asks of
+// clients. Keys are drawn from a per-thread buffer refilled 4 KiB at a time.
+MaskKey freshMaskKey();
+
+}  // namespace herald::ws
