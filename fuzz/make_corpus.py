@@ -230,10 +230,30 @@ def deflate_negotiation_seeds():
     return seeds
 
 
+def handshake_response_seeds():
+    # Key dGhlIHNhbXBsZSBub25jZQ== is answered by s3pPLMBiTxaQ9kYGzzhZRbK+xOo=.
+    ok = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n")
+    return {
+        "accepted": ok + b"\r\n",
+        "accepted_with_frame": ok + b"\r\n\x81\x02hi",
+        "subprotocol": ok + b"Sec-WebSocket-Protocol: chat\r\n\r\n",
+        "unoffered_subprotocol": ok + b"Sec-WebSocket-Protocol: other\r\n\r\n",
+        "extension": ok + b"Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n\r\n",
+        "wrong_key": ok.replace(b"s3pP", b"AAAA") + b"\r\n",
+        "redirect": b"HTTP/1.1 301 Moved Permanently\r\nLocation: ws://elsewhere/\r\nContent-Length: 0\r\n\r\n",
+        "refused": b"HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\n\r\nnope\n",
+        "no_reason": b"HTTP/1.1 101\r\nUpgrade: websocket\r\n\r\n",
+        "http10": b"HTTP/1.0 101 Switching Protocols\r\n\r\n",
+        "garbage": b"SSH-2.0-OpenSSH_9.2\r\n\r\n",
+    }
+
+
 def main():
     targets = {"http_request": http_seeds(), "handshake": handshake_seeds(),
                "frame": frame_seeds(), "utf8": utf8_seeds(),
-               "inflate": inflate_seeds(), "deflate_negotiation": deflate_negotiation_seeds()}
+               "inflate": inflate_seeds(), "deflate_negotiation": deflate_negotiation_seeds(),
+               "handshake_response": handshake_response_seeds()}
     for target, seeds in targets.items():
         out = os.path.join(HERE, "corpus", target)
         shutil.rmtree(out, ignore_errors=True)

@@ -142,6 +142,7 @@ std::optional<RawFrame> RawClient::readFrame(std::chrono::milliseconds timeout) 
   if (!fill(header + len, deadline)) return std::nullopt;
   RawFrame f;
   f.fin = (b0 & 0x80) != 0;
+  f.rsv1 = (b0 & 0x40) != 0;
   f.opcode = b0 & 0x0F;
   f.payload = in_.substr(header, len);
   in_.erase(0, header + len);

@@ -13,6 +13,7 @@ namespace herald::test {
 
 struct RawFrame {
   bool fin = true;
+  bool rsv1 = false;
   std::uint8_t opcode = 0;
   std::string payload;
 };
