@@ -25,11 +25,11 @@ ParseResult RequestParser::parse(std::string_view buffered, Request& out) {
   std::size_t headLen = detail::findHeadEnd(buffered, scanned_, limits_.maxHeadBytes, error);
   if (headLen == 0) {
     // Bytes that cannot start a request line (a TLS hello sent to a plain
-    // port, say) are refused at once rather than at the size limit.
+    // port, say) are refused at once rather than at the size limit, and with
+    // the same answer however the bytes were split.
     std::string_view start = buffered.substr(0, 32);
     std::string_view method = start.substr(0, start.find_first_of(" \r\n"));
-    if (error.kind == ParseResult::NeedMore && !method.empty() && !isToken(method))
-      return refuse(Status::BadRequest, "malformed request method");
+    if (!method.empty() && !isToken(method)) return refuse(Status::BadRequest, "malformed request method");
     return error;
   }
   ParseResult r = parseHead(buffered.substr(0, headLen - 2), out);

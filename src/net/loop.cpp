@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <ctime>
 #include <system_error>
 
@@ -144,6 +145,14 @@ void Loop::updateClock() {
 void Loop::run() {
   threadId_ = currentThreadId();
   running_ = true;
+  // A write to a socket the peer has closed must be an EPIPE, never a
+  // SIGPIPE that kills the process: plain sockets use MSG_NOSIGNAL, but
+  // OpenSSL writes with write(). SIGPIPE is raised in the writing thread,
+  // so blocking it here covers every write this loop makes.
+  sigset_t pipe, previous;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, &previous);
   epoll_event events[kMaxEvents];
   // Work deferred before run() started was signalled on the eventfd, so the
   // first epoll_wait returns at once to run it.
@@ -157,6 +166,11 @@ void Loop::run() {
     for (int i = 0; i < n; ++i) static_cast<IoHandler*>(events[i].data.ptr)->onIo(events[i].events);
     for (auto& fn : iterationEnd_) fn();
   }
+  // Discard SIGPIPEs that arrived while blocked before unblocking.
+  timespec zero{};
+  while (sigtimedwait(&pipe, nullptr, &zero) > 0) {
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 }  // namespace herald::net

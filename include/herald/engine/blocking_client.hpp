@@ -53,7 +53,11 @@ class BlockingClient {
   // The next pong's payload, or nullopt on timeout.
   std::optional<std::string> receivePong(std::chrono::milliseconds timeout);
 
-  // Starts the close handshake and waits for it to finish (or `timeout`).
+  // Starts the close handshake and returns the status the close callback
+  // saw: ours, since the engine reports a close when the connection stops
+  // being open. The peer's answer is awaited in the background (up to the
+  // close timeout); `timeout` bounds the wait for a connection already
+  // closing on its own.
   CloseStatus close(std::uint16_t code = ws::close_code::Normal, std::string_view reason = {},
                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Waits until the connection has closed; the status the close callback saw.
