@@ -1,0 +1,16 @@
+#include "cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace herald::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{"herald: a real-time messaging system over WebSocket"};
+  app.require_subcommand(1);
+  std::function<int()> action;
+  addBenchCommand(app, action);
+  CLI11_PARSE(app, argc, argv);
+  return action ? action() : 0;
+}
+
+}  // namespace herald::cli
