@@ -19,12 +19,16 @@ int main(int argc, char** argv) {
   unsigned threads = 0;
   std::size_t maxMessageBytes = 64 * 1024;
   bool compression = false;
+  bool noContextTakeover = false;
   std::string tlsCert, tlsKey;
   cli.add_option("--host", host, "address to listen on");
   cli.add_option("--port", port, "port to listen on (0 picks a free one)");
   cli.add_option("--threads", threads, "event loops (0: one per core)");
   cli.add_option("--max-message-bytes", maxMessageBytes, "larger messages are refused with close code 1009");
   cli.add_flag("--compression", compression, "accept permessage-deflate from clients that offer it");
+  cli.add_flag("--no-context-takeover", noContextTakeover,
+               "compress each message on its own (server_no_context_takeover): one compressor per loop, "
+               "not per connection");
   cli.add_option("--tls-cert", tlsCert, "PEM certificate chain: serve wss:// instead of ws://")->check(CLI::ExistingFile);
   cli.add_option("--tls-key", tlsKey, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
   CLI11_PARSE(cli, argc, argv);
@@ -44,6 +48,7 @@ int main(int argc, char** argv) {
       // Echoing a large message needs room for it in the write queue.
       .maxBackpressureBytes = std::max<std::size_t>(4 << 20, 2 * maxMessageBytes),
       .compression = compression,
+      .deflate = {.serverNoContextTakeover = noContextTakeover},
   });
 
   try {

@@ -180,7 +180,9 @@ SendResult Connection::queueData(ws::Opcode opcode, std::string_view payload) {
   if (!deflater_ || payload.size() < minCompressBytes()) return queue(opcode, payload);
   std::string& compressed = ctx_.compressBuffer();
   compressed.clear();
-  if (!deflater_->compress(payload, compressed)) {
+  const ws::DeflaterOptions& mine = deflater_->options();
+  ws::Deflater& deflater = mine.noContextTakeover ? ctx_.sharedDeflater(mine) : *deflater_;
+  if (!deflater.compress(payload, compressed)) {
     // Our compressor's state is lost, and with it the peer's dictionary.
     startClose(ws::close_code::InternalError, "compression failed");
     return SendResult::Dropped;

@@ -35,8 +35,10 @@ SharedPublication makePublication(const AppState& app, ws::Opcode opcode, std::s
   p->payload = std::string(payload);
   p->plain = makeSharedFrame(opcode, payload);
   if (app.sharedDeflate) {
-    ws::Deflater deflater({.windowBits = 15, .noContextTakeover = true});
-    std::string compressed;
+    // Reset after every message, so one per publishing thread serves all.
+    thread_local ws::Deflater deflater({.windowBits = 15, .noContextTakeover = true});
+    thread_local std::string compressed;
+    compressed.clear();
     if (deflater.compress(payload, compressed)) {
       auto frame = std::make_shared<std::string>();
       ws::appendFrame(*frame, opcode, compressed, {.rsv1 = true});
@@ -59,6 +61,15 @@ LoopContext::~LoopContext() {
 
 LoopContext* LoopContext::current() { return tlsCurrent; }
 void LoopContext::bindToThisThread() { tlsCurrent = this; }
+
+ws::Deflater& LoopContext::sharedDeflater(const ws::DeflaterOptions& options) {
+  for (auto& d : sharedDeflaters_) {
+    const ws::DeflaterOptions& o = d->options();
+    if (o.windowBits == options.windowBits && o.memLevel == options.memLevel && o.level == options.level) return *d;
+  }
+  sharedDeflaters_.push_back(std::make_unique<ws::Deflater>(options));
+  return *sharedDeflaters_.back();
+}
 
 void LoopContext::addListener(int fd, std::shared_ptr<net::TlsContext> tls) {
   const net::TlsContext* context = tls.get();

@@ -12,6 +12,7 @@
 #include "herald/net/acceptor.hpp"
 #include "herald/net/loop.hpp"
 #include "herald/net/tls_context.hpp"
+#include "herald/ws/deflate_codec.hpp"
 #include "write_queue.hpp"
 
 struct sockaddr_storage;
@@ -61,6 +62,12 @@ class LoopContext {
 
   // Scratch space for compressing one message at a time on this loop.
   std::string& compressBuffer() { return compressBuffer_; }
+  // A compressor shared by every connection of this loop that resets after
+  // each message (no context takeover) with these settings: such a
+  // compressor carries nothing from one message to the next, so one per loop
+  // does the work of one per connection, and its 256 KiB of zlib state is
+  // paid once.
+  ws::Deflater& sharedDeflater(const ws::DeflaterOptions& options);
 
   void beginShutdown();
   std::size_t connectionCount() const { return connections_.size(); }
@@ -83,6 +90,7 @@ class LoopContext {
   std::unordered_map<std::string, std::vector<Connection*>, StringHash, std::equal_to<>> topics_;
   std::unique_ptr<char[]> readBuffer_;
   std::string compressBuffer_;
+  std::vector<std::unique_ptr<ws::Deflater>> sharedDeflaters_;
   bool shuttingDown_ = false;
   std::int64_t shutdownDeadlineMs_ = 0;
 };
