@@ -47,7 +47,7 @@ test-asan: asan
 	cd build/asan && $(CTEST) -L 'unit|integration|interop'
 
 test-fuzz: fuzz-build
-	cd build/fuzz && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -L fuzz
+	cd build/fuzz && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -j $(JOBS) -L fuzz
 
 clean:
 	rm -rf build

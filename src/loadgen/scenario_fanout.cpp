@@ -135,7 +135,7 @@ class FanoutScenario final : public Scenario {
     L.pubs.push_back(std::move(pub));
     L.byId[id] = p;
     WsBehavior b = clientBehavior();
-    b.open = [this, &w, &L, p](WebSocket& ws) {
+    b.open = [&w, &L, p](WebSocket& ws) {
       p->ws = &ws;
       opened(w, L);
     };
@@ -157,7 +157,7 @@ class FanoutScenario final : public Scenario {
     s->next.assign(o_.publishers, 0);
     L.subs.push_back(std::move(sub));
     WsBehavior b = clientBehavior();
-    b.open = [this, &w, &L, s](WebSocket& ws) {
+    b.open = [&w, &L, s](WebSocket& ws) {
       s->ws = &ws;
       s->opened = true;
       ++w.stats.receivers;
