@@ -71,7 +71,7 @@ def run_one(herald, peer, scenario, seconds, warmup):
         rate = m.get("messages_per_second") or m.get("delivered_per_second") or 0
         return {"rate": rate, "p99_us": lat["p99_us"], "cpu": m.get("server_cpu_seconds_per_million_messages")
                 or m.get("server_cpu_seconds_per_million_deliveries"), "ok": report.get("ok", False),
-                "cmd": " ".join(cmd[3:])}
+                "cmd": " ".join(["herald"] + cmd[4:])}
     finally:
         stop(proc)
 
@@ -119,7 +119,7 @@ def main():
                   f"{fmt([x['cpu'] for x in rs], 2)} | {ratio} | {'yes' if all(x['ok'] for x in rs) else 'NO'} |")
     print("\nLoad commands (`herald bench`, pinned with `taskset -c 1`; servers with `taskset -c 0`):\n")
     for s, c in commands.items():
-        print(f"- {s}: `herald {c.split(' --url')[0]} --url ws://127.0.0.1:PORT/ ...`")
+        print(f"- {s}: `{c.split(' --url')[0]} --url ws://127.0.0.1:PORT/ -d SECONDS --warmup 1 -t 1 -q --json --server-pid PID`")
 
 
 if __name__ == "__main__":
