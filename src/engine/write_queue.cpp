@@ -79,6 +79,12 @@ void WriteQueue::dropWritten() {
   head_ = 0;
 }
 
+void WriteQueue::release() {
+  std::vector<Segment>().swap(segments_);
+  head_ = 0;
+  bytes_ = 0;
+}
+
 void WriteQueue::clear() {
   segments_.clear();
   head_ = 0;

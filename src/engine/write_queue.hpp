@@ -34,6 +34,8 @@ class WriteQueue {
   std::size_t size() const { return bytes_; }
   bool empty() const { return bytes_ == 0; }
   void clear();
+  // clear(), and give back the memory kept for reuse as well.
+  void release();
 
  private:
   struct Segment {
