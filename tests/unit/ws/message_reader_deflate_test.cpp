@@ -40,22 +40,7 @@ struct DeflateReader {
 ReadOutcome readDeflateChunks(const std::string& bytes, const std::vector<std::size_t>& sizes, DeflateReader cfg) {
   MessageReader reader(cfg.role, cfg.maxMessageBytes);
   reader.enableDeflate(cfg.params);
-  test::Recorder rec;
-  ReadOutcome out;
-  std::size_t pos = 0;
-  for (std::size_t n : sizes) {
-    std::string piece = bytes.substr(pos, n);
-    pos += n;
-    const std::size_t before = rec.events.size();
-    const bool more = reader.feed(piece.data(), piece.size(), rec);
-    EXPECT_EQ(more, !reader.done());
-    if (out.ended) {
-      EXPECT_EQ(rec.events.size(), before) << "events after the stream ended";
-    }
-    if (!more) out.ended = true;
-  }
-  out.events = std::move(rec.events);
-  return out;
+  return test::readChunksWith(reader, bytes, sizes);
 }
 
 ReadOutcome readEveryWay(const std::string& bytes, DeflateReader cfg = {}) {

@@ -174,9 +174,9 @@ inline std::ostream& operator<<(std::ostream& os, const ReadOutcome& r) {
 // reader unmasks in place and may only look at a piece during feed()).
 // Checks the end-of-stream contract on the way: once feed() has returned
 // false, later calls return false and report nothing.
-inline ReadOutcome readChunks(const std::string& bytes, const std::vector<std::size_t>& sizes,
-                              ReaderConfig cfg = {}) {
-  ws::MessageReader reader(cfg.role, cfg.maxMessageBytes);
+// `reader` comes configured (limits, extensions) and unused.
+inline ReadOutcome readChunksWith(ws::MessageReader& reader, const std::string& bytes,
+                                  const std::vector<std::size_t>& sizes) {
   Recorder rec;
   ReadOutcome out;
   std::size_t pos = 0;
@@ -202,6 +202,12 @@ inline ReadOutcome readChunks(const std::string& bytes, const std::vector<std::s
   }
   out.events = std::move(rec.events);
   return out;
+}
+
+inline ReadOutcome readChunks(const std::string& bytes, const std::vector<std::size_t>& sizes,
+                              ReaderConfig cfg = {}) {
+  ws::MessageReader reader(cfg.role, cfg.maxMessageBytes);
+  return readChunksWith(reader, bytes, sizes);
 }
 
 inline ReadOutcome readEveryWay(const std::string& bytes, ReaderConfig cfg = {}) {
