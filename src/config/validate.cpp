@@ -1,0 +1,140 @@
+// validateConfig: the checks that need more than one value, or that apply
+// to a configuration however it was assembled (file, environment, flags);
+// and ServerConfig::optionsFor.
+
+#include <algorithm>
+#include <set>
+
+#include "config/options.hpp"
+
+namespace herald::server {
+
+namespace {
+
+// Publications a channel may keep; more is a typo or a job for a database.
+constexpr std::size_t kMaxHistorySize = 1'000'000;
+// Event loops a process may run.
+constexpr unsigned kMaxThreads = 1024;
+
+class Checker {
+ public:
+  explicit Checker(const detail::Origins* origins) : origins_(origins) {}
+
+  // Throws when `bad`: "<where>: <key>: <message>".
+  void require(bool good, std::string_view key, const std::string& message) const {
+    if (good) return;
+    std::string text;
+    if (origins_ != nullptr) {
+      if (const auto it = origins_->find(key); it != origins_->end()) text = it->second + ": ";
+    }
+    throw ConfigError(text + std::string(key) + ": " + message);
+  }
+
+ private:
+  const detail::Origins* origins_;
+};
+
+bool validNamespaceName(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+void checkChannelOptions(const Checker& check, const ChannelOptions& o, const std::string& prefix) {
+  const std::string size = prefix + "history_size", ttl = prefix + "history_ttl";
+  check.require(o.historySize <= kMaxHistorySize, size,
+                std::to_string(o.historySize) + " is more than " + std::to_string(kMaxHistorySize) +
+                    " publications per channel; lower it");
+  check.require(o.historySize == 0 || o.historyTtl.count() > 0, ttl,
+                "history_size is " + std::to_string(o.historySize) +
+                    " but history_ttl is 0, so no history is kept; set history_ttl (e.g. \"300s\") or history_size = 0");
+  check.require(o.historyTtl.count() == 0 || o.historySize > 0, size,
+                "history_ttl is set but history_size is 0, so no history is kept; set history_size (e.g. 100) or "
+                "history_ttl = 0");
+  check.require(!o.forceRecovery || o.historyEnabled(), prefix + "force_recovery",
+                "recovery needs history; set history_size and history_ttl too");
+  check.require(!o.forcePositioning || o.historyEnabled(), prefix + "force_positioning",
+                "positioning needs history; set history_size and history_ttl too");
+  check.require(!o.forcePushJoinLeave || o.joinLeave, prefix + "force_push_join_leave",
+                "needs join_leave = true");
+  check.require(!o.joinLeave || o.presence, prefix + "join_leave", "join/leave needs presence = true");
+}
+
+}  // namespace
+
+namespace detail {
+
+void validateConfigAt(const ServerConfig& c, const Origins* origins) {
+  const Checker check(origins);
+
+  check.require(!c.host.empty(), "server.host", "must not be empty; use 127.0.0.1 (local) or 0.0.0.0 (every interface)");
+  check.require(c.threads <= kMaxThreads, "server.threads",
+                std::to_string(c.threads) + " is more than " + std::to_string(kMaxThreads) + "; use 0 for one loop per core");
+  check.require(std::find(std::begin(kLogLevels), std::end(kLogLevels), c.logLevel) != std::end(kLogLevels),
+                "server.log_level", tomlQuote(c.logLevel) + " is not a level; use trace, debug, info, warn, error or off");
+  check.require(c.tlsCert.empty() || !c.tlsKey.empty(), "server.tls_cert",
+                "tls_cert is set but tls_key is not; set both (PEM certificate chain and its private key) or neither");
+  check.require(c.tlsKey.empty() || !c.tlsCert.empty(), "server.tls_key",
+                "tls_key is set but tls_cert is not; set both (PEM certificate chain and its private key) or neither");
+  for (const std::string& origin : c.allowedOrigins) {
+    check.require(!origin.empty(), "server.allowed_origins", "has an empty entry; remove it");
+  }
+
+  check.require(c.tokenHmacSecret != kSecretPlaceholder, "client.token_hmac_secret",
+                "\"<set>\" is the placeholder --check-config prints; put the real secret here");
+  check.require(c.apiKey != kSecretPlaceholder, "api.key",
+                "\"<set>\" is the placeholder --check-config prints; put the real key here");
+  check.require(c.pingInterval.count() > 0, "client.ping_interval", "must be more than 0 (the default is \"25s\")");
+  check.require(c.pongTimeout.count() > 0, "client.pong_timeout", "must be more than 0 (the default is \"8s\")");
+  check.require(c.pongTimeout < c.pingInterval, "client.pong_timeout",
+                formatSeconds(c.pongTimeout) + " is not shorter than ping_interval (" + formatSeconds(c.pingInterval) +
+                    "); the pong of one ping must be due before the next ping: lower pong_timeout or raise ping_interval");
+  check.require(c.handshakeTimeout.count() > 0, "client.handshake_timeout", "must be more than 0 (the default is \"10s\")");
+  check.require(c.maxMessageBytes >= 128, "client.max_message_bytes",
+                std::to_string(c.maxMessageBytes) + " bytes cannot hold a connect command; use at least 128 (default \"64KiB\")");
+  check.require(c.writeQueueBytes >= c.maxMessageBytes, "client.write_queue_bytes",
+                formatBytes(c.writeQueueBytes) + " is less than max_message_bytes (" + formatBytes(c.maxMessageBytes) +
+                    "); the queue must hold at least one message");
+  check.require(c.commandsPerSecond > 0, "client.commands_per_second", "must be more than 0 (the default is 100)");
+  check.require(c.commandBurst >= c.commandsPerSecond, "client.command_burst",
+                std::to_string(c.commandBurst) + " is less than commands_per_second (" + std::to_string(c.commandsPerSecond) +
+                    "); the burst is the bucket size and must be at least the rate");
+  check.require(c.maxConnections > 0, "client.max_connections", "must be more than 0");
+  check.require(c.maxChannelLength > 0, "client.max_channel_length", "must be more than 0 (the default is 255)");
+  check.require(c.maxSubscriptionsPerConnection > 0, "client.max_subscriptions_per_connection", "must be more than 0");
+
+  check.require(c.apiMaxBodyBytes >= 128, "api.max_body_bytes",
+                std::to_string(c.apiMaxBodyBytes) + " bytes cannot hold a publish request; use at least 128 (default \"1MiB\")");
+
+  checkChannelOptions(check, c.channel, "channel.");
+  bool durableHistory = c.channel.durable && c.channel.historyEnabled();
+  std::set<std::string, std::less<>> names;
+  for (const NamespaceConfig& ns : c.namespaces) {
+    check.require(validNamespaceName(ns.name), "namespace." + ns.name,
+                  "namespace name " + tomlQuote(ns.name) + " is not valid; use letters, digits, _ and - only");
+    check.require(names.insert(ns.name).second, "namespace." + ns.name,
+                  "namespace " + tomlQuote(ns.name) + " is defined twice; merge the two [[namespace]] tables");
+    check.require(ns.name.size() < c.maxChannelLength, "namespace." + ns.name,
+                  "the name is not shorter than client.max_channel_length, so no channel fits in it");
+    checkChannelOptions(check, ns.options, "namespace." + ns.name + ".");
+    durableHistory = durableHistory || (ns.options.durable && ns.options.historyEnabled());
+  }
+  check.require(!durableHistory || !c.dataDir.empty(), "server.data_dir",
+                "must not be empty: durable history is kept there (or set durable = false)");
+}
+
+}  // namespace detail
+
+void validateConfig(const ServerConfig& config) { detail::validateConfigAt(config, nullptr); }
+
+const ChannelOptions* ServerConfig::optionsFor(std::string_view channel) const {
+  const std::size_t colon = channel.find(':');
+  if (colon == std::string_view::npos) return &this->channel;
+  const std::string_view name = channel.substr(0, colon);
+  for (const NamespaceConfig& ns : namespaces) {
+    if (ns.name == name) return &ns.options;
+  }
+  return nullptr;
+}
+
+}  // namespace herald::server
