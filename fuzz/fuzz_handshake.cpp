@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const ws::HandshakeOptions options = [] {
     ws::HandshakeOptions o;
     o.subprotocols = {"chat", "superchat"};
-    o.allowOrigin = [](std::string_view origin) { return origin.find("evil") == std::string_view::npos; };
+    o.allowOrigin = [](std::string_view origin, std::string_view) { return origin.find("evil") == std::string_view::npos; };
     return o;
   }();
   const http::Request& req = chunked.request;

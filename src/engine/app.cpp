@@ -56,6 +56,11 @@ App& App::ws(std::string path, WsBehavior behavior) {
   return *this;
 }
 
+App& App::http(std::string path, HttpHandler handler, HttpRouteOptions options) {
+  state_->routes.push_back({std::move(path), std::move(handler), options});
+  return *this;
+}
+
 std::uint16_t App::listen(const std::string& host, std::uint16_t port) {
   // Every loop gets its own socket on the same port (SO_REUSEPORT); the
   // kernel spreads new connections between them.
@@ -126,6 +131,18 @@ void App::connect(const std::string& url, WsBehavior behavior, ClientOptions opt
 }
 
 void App::defer(std::function<void()> fn) { state_->loops[0]->loop().defer(std::move(fn)); }
+
+void App::deferTo(unsigned index, std::function<void()> fn) {
+  state_->loops.at(index)->loop().defer(std::move(fn));
+}
+
+int App::currentLoop() const {
+  detail::LoopContext* here = detail::LoopContext::current();
+  if (!here || &here->app() != state_.get()) return -1;
+  return static_cast<int>(here->index());
+}
+
+net::Loop& App::loop(unsigned index) { return state_->loops.at(index)->loop(); }
 
 void App::run() {
   std::vector<std::thread> threads;

@@ -12,6 +12,7 @@
 #include "herald/net/tls_context.hpp"
 
 #include "endpoint.hpp"
+#include "http_exchange.hpp"
 #include "herald/engine/app.hpp"
 #include "loop_context.hpp"
 
@@ -27,6 +28,19 @@ class AppState {
     return nullptr;
   }
 
+  // The route for a plain HTTP request: an exact path, else the longest
+  // prefix route ("/api/") that starts `path`.
+  const HttpRoute* findRoute(std::string_view path) const {
+    const HttpRoute* best = nullptr;
+    for (const auto& r : routes) {
+      if (r.path == path) return &r;
+      if (!r.path.empty() && r.path.back() == '/' && path.starts_with(r.path) &&
+          (!best || r.path.size() > best->path.size()))
+        best = &r;
+    }
+    return best;
+  }
+
   // Client TLS contexts, one per trust setting, made on first use.
   std::shared_ptr<net::TlsContext> clientTls(const std::string& caFile, bool verify) {
     std::lock_guard lock(tlsMutex);
@@ -40,6 +54,7 @@ class AppState {
   std::mutex tlsMutex;
   std::map<std::pair<std::string, bool>, std::shared_ptr<net::TlsContext>> clientTlsContexts;
   std::vector<std::unique_ptr<Endpoint>> endpoints;
+  std::vector<HttpRoute> routes;
   std::vector<std::unique_ptr<LoopContext>> loops;
   std::atomic<std::size_t> connections{0};
   bool sharedDeflate = false;  // an endpoint compresses with no context takeover

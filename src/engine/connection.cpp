@@ -16,7 +16,11 @@ std::int64_t toMs(std::chrono::seconds s) { return static_cast<std::int64_t>(s.c
 
 }  // namespace
 
-Connection::~Connection() = default;
+Connection::~Connection() { detachExchange(); }
+
+unsigned Connection::loopIndex() const { return ctx_.index(); }
+
+const AppOptions& Connection::opts() const { return ctx_.app().options; }
 
 void Connection::onIo(std::uint32_t events) {
   if (state_ == State::Closed) return;
@@ -152,6 +156,7 @@ void Connection::onEof() {
 
 void Connection::destroy() {
   if (state_ == State::Closed) return;
+  detachExchange();
   reader_.stop();
   if (state_ == State::Open) finish(ws::close_code::Abnormal, "connection terminated");
   state_ = State::Closed;
@@ -162,7 +167,7 @@ void Connection::destroy() {
 
 void Connection::killSlowConsumer() {
   if (state_ == State::Closed) return;
-  finish(ws::close_code::PolicyViolation, "send queue over its byte limit (slow consumer)");
+  finish(behavior().slowConsumerCloseCode, behavior().slowConsumerReason);
   destroy();
 }
 
@@ -326,7 +331,7 @@ void Connection::checkTimers(std::int64_t nowMs) {
 }
 
 void Connection::shutdownForServerStop() {
-  if (state_ == State::Open) startClose(ws::close_code::GoingAway, "server shutting down");
+  if (state_ == State::Open) startClose(opts().shutdownCloseCode, opts().shutdownReason);
   else if (state_ == State::Connecting || state_ == State::Http) {
     if (isClient()) failClient("the application is shutting down");
     else destroy();

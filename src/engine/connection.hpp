@@ -33,6 +33,7 @@ namespace herald::detail {
 class LoopContext;
 struct ClientPhase;
 struct Publication;
+struct HttpExchange;
 
 class Connection final : public WebSocket, public net::IoHandler, public ws::MessageHandler {
  public:
@@ -66,6 +67,11 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   void shutdownForServerStop();
   void killSlowConsumer();
 
+  unsigned loopIndex() const;
+  // An HTTP route's handler answered (http_route.hpp): queue the response
+  // and go on with the next request, or close.
+  void completeExchange(std::string response, bool keepAlive);
+
   State state() const { return state_; }
   bool isOpen() const { return state_ == State::Open; }
   int fd() const { return stream_.fd(); }
@@ -82,6 +88,9 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   struct HttpPhase {
     std::string buffer;
     http::RequestParser parser;
+    std::shared_ptr<HttpExchange> exchange;  // a request handed to a route, not yet answered
+    std::size_t requestBytes = 0;             // head and body of that request
+    bool inHandler = false;
   };
 
   void readAll();
@@ -89,6 +98,12 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   // Server handshake (connection_server.cpp).
   void handleRequest(char* data, std::size_t len);
   void refuseHttp(std::string response);
+  void processRequests();
+  // Starts an HTTP route's request; false when it was refused (and the
+  // connection is draining) or needs more bytes.
+  bool startExchange(const http::Request& request, std::size_t headBytes);
+  void detachExchange();
+  const AppOptions& opts() const;
   // Client handshake (connection_client.cpp).
   void onConnected();
   void handleResponse(char* data, std::size_t len);

@@ -56,6 +56,8 @@ std::string WebSocket::remoteAddress() const { return net::peerAddress(impl(this
 
 std::string_view WebSocket::subprotocol() const { return impl(this).subprotocolName(); }
 
+unsigned WebSocket::loopIndex() const { return impl(this).loopIndex(); }
+
 std::any& WebSocket::userData() { return impl(this).user(); }
 
 }  // namespace herald

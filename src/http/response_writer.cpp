@@ -7,6 +7,9 @@ std::string_view reasonPhrase(Status status) {
     case Status::SwitchingProtocols: return "Switching Protocols";
     case Status::Ok: return "OK";
     case Status::NoContent: return "No Content";
+    case Status::NotModified: return "Not Modified";
+    case Status::Unauthorized: return "Unauthorized";
+    case Status::LengthRequired: return "Length Required";
     case Status::BadRequest: return "Bad Request";
     case Status::Forbidden: return "Forbidden";
     case Status::NotFound: return "Not Found";

@@ -65,7 +65,7 @@ HandshakeResult acceptHandshake(const http::Request& req, const HandshakeOptions
   if (!isValidClientKey(*key)) return refuse(Status::BadRequest, "Sec-WebSocket-Key must be 16 bytes in base64");
   if (req.headerCount("Origin") > 1) return refuse(Status::BadRequest, "the request has more than one Origin header");
   if (options.allowOrigin) {
-    if (auto origin = req.header("Origin"); origin && !options.allowOrigin(*origin))
+    if (auto origin = req.header("Origin"); origin && !options.allowOrigin(*origin, req.header("Host").value_or("")))
       return refuse(Status::Forbidden, "this Origin is not allowed to connect");
   }
 

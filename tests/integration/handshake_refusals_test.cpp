@@ -22,7 +22,7 @@ class HandshakeRefusalsTest : public ::testing::Test {
  protected:
   TestServer server{{.threads = 1, .handshakeTimeout = std::chrono::seconds(1)}, [](App& app) {
                       app.ws("/chat", {.subprotocols = {"chat.v2", "chat.v1"},
-                                       .allowOrigin = [](std::string_view o) { return o == "http://good.example"; }});
+                                       .allowOrigin = [](std::string_view o, std::string_view) { return o == "http://good.example"; }});
                     }};
 
   std::string exchange(const std::string& request) {

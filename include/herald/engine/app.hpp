@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "herald/engine/http_route.hpp"
 #include "herald/engine/web_socket.hpp"
 #include "herald/net/loop.hpp"
 #include "herald/ws/permessage_deflate.hpp"
@@ -50,13 +51,16 @@ struct WsBehavior {
   // A single message into an empty queue is always accepted.
   std::size_t maxBackpressureBytes = 4 * 1024 * 1024;
   bool closeOnBackpressureLimit = true;
+  // The close code and reason a slow consumer is dropped with.
+  std::uint16_t slowConsumerCloseCode = ws::close_code::PolicyViolation;
+  std::string slowConsumerReason = "send queue over its byte limit (slow consumer)";
   // With no data from the peer for half of this, the server sends a ping; with
   // none for all of it, the connection is closed (1001). Zero disables both.
   std::chrono::seconds idleTimeout{120};
   // Subprotocols this endpoint speaks, most preferred first.
   std::vector<std::string> subprotocols{};
   // Browsers' Origin check; null allows every origin.
-  std::function<bool(std::string_view origin)> allowOrigin{};
+  std::function<bool(std::string_view origin, std::string_view host)> allowOrigin{};
   // permessage-deflate (RFC 7692), off by default. When a client offers it,
   // messages of at least deflate.minCompressBytes are sent compressed.
   bool compression = false;
@@ -89,6 +93,9 @@ struct AppOptions {
   std::chrono::seconds closeTimeout{5};     // wait for the peer's close frame
   std::chrono::seconds shutdownTimeout{5};  // wait for clients on SIGINT/SIGTERM
   bool handleSignals = true;                // SIGINT/SIGTERM start a graceful shutdown
+  // What open WebSockets are closed with on shutdown.
+  std::uint16_t shutdownCloseCode = 1001;
+  std::string shutdownReason = "server shutting down";
 };
 
 namespace detail {
@@ -104,6 +111,11 @@ class App {
 
   // Serves WebSocket connections on `path`. Call before run().
   App& ws(std::string path, WsBehavior behavior);
+
+  // Serves plain HTTP requests whose path is `path`, or starts with it when
+  // it ends with '/' ("/api/"); the longest match wins, and a WebSocket
+  // endpoint at the same path wins over both. Call before run().
+  App& http(std::string path, HttpHandler handler, HttpRouteOptions options = {});
 
   // Binds host:port (0: a free port) on every loop; returns the port.
   // Throws std::system_error with a readable message when it cannot bind.
@@ -123,6 +135,15 @@ class App {
 
   // Runs `fn` on the first loop's thread; callable from any thread.
   void defer(std::function<void()> fn);
+  // Runs `fn` on loop `index`'s thread; callable from any thread, and
+  // before run() (it runs once that loop starts). Functions deferred from
+  // one thread to one loop run in the order they were deferred, and after
+  // any publish() made earlier from that thread to that loop.
+  void deferTo(unsigned index, std::function<void()> fn);
+  // The index of the loop running on the calling thread, or -1.
+  int currentLoop() const;
+  // Loop `index` itself, for timers (net::Loop::addTimer, from its thread).
+  net::Loop& loop(unsigned index);
 
   // Runs every loop (the calling thread runs the first) until shutdown.
   // Returns once every loop has finished.

@@ -48,6 +48,9 @@ class WebSocket {
   // Bytes queued and not yet taken by the peer.
   std::size_t bufferedAmount() const;
   std::string remoteAddress() const;
+  // The index of the App loop this connection lives on.
+  unsigned loopIndex() const;
+
   // The subprotocol selected during the handshake, or empty.
   std::string_view subprotocol() const;
 

@@ -24,7 +24,8 @@ struct HandshakeOptions {
   std::vector<std::string> subprotocols;
   // Decides whether a browser's Origin may connect; null allows every origin.
   // Requests without an Origin header (non-browser clients) are not asked.
-  std::function<bool(std::string_view origin)> allowOrigin;
+  // `host` is the request's Host header, for same-host policies.
+  std::function<bool(std::string_view origin, std::string_view host)> allowOrigin;
   // permessage-deflate (RFC 7692): negotiated when set, enabled and offered
   // acceptably by the client (see permessage_deflate.hpp). An unacceptable
   // offer is declined, never a reason to refuse the handshake.

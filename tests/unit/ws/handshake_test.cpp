@@ -227,7 +227,7 @@ TEST(HandshakeTest, SelectsNoSubprotocolWhenNoneMatches) {
 TEST(HandshakeTest, RefusesOriginTheHookRejectsWith403) {
   std::vector<std::string> asked;
   HandshakeOptions options;
-  options.allowOrigin = [&](std::string_view origin) {
+  options.allowOrigin = [&](std::string_view origin, std::string_view) {
     asked.emplace_back(origin);
     return origin == "https://good.example";
   };
@@ -240,7 +240,7 @@ TEST(HandshakeTest, RefusesOriginTheHookRejectsWith403) {
 TEST(HandshakeTest, OriginHookIsNotAskedWithoutOriginHeader) {
   int calls = 0;
   HandshakeOptions options;
-  options.allowOrigin = [&](std::string_view) {
+  options.allowOrigin = [&](std::string_view, std::string_view) {
     ++calls;
     return false;
   };
