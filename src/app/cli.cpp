@@ -9,6 +9,8 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   std::function<int()> action;
   addBenchCommand(app, action);
+  addServeCommand(app, action);
+  addTokenCommand(app, action);
   CLI11_PARSE(app, argc, argv);
   return action ? action() : 0;
 }

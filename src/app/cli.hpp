@@ -15,5 +15,7 @@ int run(int argc, char** argv);
 
 // Adds `bench`; when the command line chooses it, `action` is set to run it.
 void addBenchCommand(CLI::App& app, std::function<int()>& action);
+void addServeCommand(CLI::App& app, std::function<int()>& action);
+void addTokenCommand(CLI::App& app, std::function<int()>& action);
 
 }  // namespace herald::cli

@@ -1,0 +1,181 @@
+#pragma once
+// The broker: channels, their offsets and recent history, presence, and
+// fan-out of publications. No I/O: it runs on the App's loops through the
+// BrokerHost it is given, and keeps durable history through HistoryStores.
+//
+// Ownership. Every channel has one owner loop (a hash of its name). The
+// owner orders everything that happens to the channel: it assigns offsets,
+// appends to history, and hands each committed publication to every loop
+// at once (BrokerHost::publish). Calls may come from any loop; they are
+// forwarded to the owner, and their `done` runs on the loop the caller named
+// (`replyLoop`).
+//
+// The recovery seam (DESIGN.md section 5). subscribe() runs on the owner in
+// one step: it reads the history after the client's position, notes the
+// channel's top offset, and sends `done` to the subscriber's loop. `done`
+// must subscribe the client to the channel's topic before it returns. Every
+// publication after that top offset is handed out by the owner after that
+// `done` was queued (BrokerHost guarantees order per pair of loops), so the
+// subscriber gets it live; every one up to it is in the reply, or was
+// already delivered before the subscriber listened. No gap, no duplicate.
+//
+// Durability. A publication of a channel with history is delivered, and its
+// publisher told, only after the store committed it.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "herald/broker/history_store.hpp"
+#include "herald/proto/codes.hpp"
+
+namespace herald::broker {
+
+// What the broker needs from its surroundings (the server implements it over
+// herald::App; tests over a fake).
+class BrokerHost {
+ public:
+  virtual ~BrokerHost() = default;
+  virtual unsigned loopCount() const = 0;
+  // The loop running the calling thread, or -1.
+  virtual int currentLoop() const = 0;
+  // Runs `fn` on loop `loop`: at once when called on that loop, else queued.
+  // Queued functions from one loop to another run in order, interleaved in
+  // order with publish() deliveries between the same two loops.
+  virtual void dispatch(unsigned loop, std::function<void()> fn) = 0;
+  // Sends `frame` to every connection subscribed to `topic`, on every loop
+  // (the calling loop at once, the others queued).
+  virtual void publish(std::string_view topic, std::string_view frame) = 0;
+  virtual std::int64_t nowMs() const = 0;
+};
+
+// How one channel behaves, as the server's configuration decides it.
+struct ChannelSetup {
+  HistoryStore* store = nullptr;  // null: no history (publications carry no offset)
+  HistoryLimits limits{};
+  bool presence = false;
+};
+using ChannelResolver = std::function<ChannelSetup(std::string_view channel)>;
+
+// The topics of a channel's live stream on the App's pub/sub.
+std::string publicationTopic(std::string_view channel);   // pushes of publications
+std::string joinLeaveTopic(std::string_view channel);     // join and leave pushes
+
+// A client as presence and publications show it.
+struct ClientDescription {
+  std::string client{};
+  std::string user{};
+  std::string connInfo{};  // raw JSON, or empty
+  std::string chanInfo{};  // raw JSON, or empty
+};
+
+struct Failure {
+  proto::ErrorCode code = proto::ErrorCode::Internal;
+  std::string message{};  // empty: the code's own message
+};
+
+struct SubscribeRequest {
+  std::string channel{};
+  ClientDescription who{};
+  bool recover = false;      // the client asks for what it missed since (offset, epoch)
+  std::uint64_t offset = 0;
+  std::string epoch{};
+  bool joinPush = false;     // publish a join push for this client
+};
+
+struct SubscribeOutcome {
+  std::optional<Failure> failure{};
+  bool hasHistory = false;   // the channel keeps history (offsets and epochs are real)
+  std::string epoch{};
+  std::uint64_t top = 0;     // live delivery continues strictly after this offset
+  bool recovered = false;    // `publications` are exactly what was missed
+  std::vector<StoredPublication> publications{};  // after the client's offset, oldest first
+};
+
+struct PublishRequest {
+  std::string channel{};
+  std::string data{};  // raw JSON
+  std::optional<ClientDescription> info{};
+  std::vector<std::pair<std::string, std::string>> tags{};
+};
+
+struct PublishOutcome {
+  std::optional<Failure> failure{};
+  std::uint64_t offset = 0;
+  std::string epoch{};
+};
+
+struct HistoryQuery {
+  std::string channel{};
+  std::int32_t limit = 0;  // < 0: all; 0: none (only the position)
+  bool hasSince = false;
+  std::uint64_t sinceOffset = 0;
+  std::string sinceEpoch{};
+  bool reverse = false;
+};
+
+struct HistoryOutcome {
+  std::optional<Failure> failure{};
+  std::string epoch{};
+  std::uint64_t top = 0;
+  std::vector<StoredPublication> publications{};
+};
+
+struct PresenceOutcome {
+  std::optional<Failure> failure{};
+  std::vector<ClientDescription> clients{};
+  std::uint32_t numUsers = 0;
+};
+
+struct ChannelSummary {
+  std::string channel{};
+  std::uint32_t numClients = 0;
+};
+
+struct BrokerStats {
+  std::uint64_t publications = 0;  // committed and handed out
+  std::uint64_t channels = 0;      // channels with state in memory
+};
+
+class Broker {
+ public:
+  Broker(BrokerHost& host, ChannelResolver resolver);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  unsigned ownerOf(std::string_view channel) const;
+
+  // See the header comment for the seam. `done` runs on `replyLoop`.
+  void subscribe(SubscribeRequest request, unsigned replyLoop, std::function<void(SubscribeOutcome)> done);
+  // Forgets the client's subscription: presence entry, leave push when
+  // `leavePush`. Harmless if it was not subscribed.
+  void unsubscribe(std::string channel, std::string client, bool leavePush);
+  void publish(PublishRequest request, unsigned replyLoop, std::function<void(PublishOutcome)> done);
+  void history(HistoryQuery query, unsigned replyLoop, std::function<void(HistoryOutcome)> done);
+  void removeHistory(std::string channel, unsigned replyLoop, std::function<void(std::optional<Failure>)> done);
+  void presence(std::string channel, unsigned replyLoop, std::function<void(PresenceOutcome)> done);
+  // Every channel with at least one subscriber, from every loop.
+  void channels(unsigned replyLoop, std::function<void(std::vector<ChannelSummary>)> done);
+
+  // Forgets channels idle for `idle` (no subscribers, nothing in flight);
+  // their history stays in the store. Call from each loop now and then.
+  void sweep(std::chrono::milliseconds idle);
+  BrokerStats stats() const;
+
+ private:
+  struct Shard;
+  void onCommitted(unsigned owner, const std::string& channel, StoredPublication publication, StoreResult result,
+                   std::function<void(PublishOutcome)> reply);
+
+  BrokerHost& host_;
+  ChannelResolver resolver_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace herald::broker

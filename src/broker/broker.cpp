@@ -1,0 +1,326 @@
+// The broker's routing: every call goes to its channel's owner loop, runs
+// there against the channel's state, and its outcome goes back to the loop
+// the caller named. See broker.hpp for the ordering argument.
+#include "herald/broker/broker.hpp"
+
+#include <unordered_map>
+
+#include "channel_state.hpp"
+#include "herald/broker/publication_views.hpp"
+#include "herald/proto/reply_encoder.hpp"
+
+namespace herald::broker {
+
+using detail::ChannelState;
+
+std::string publicationTopic(std::string_view channel) { return std::string(channel); }
+
+// A byte no channel name may contain keeps the two topics apart.
+std::string joinLeaveTopic(std::string_view channel) {
+  std::string t(channel);
+  t.push_back('\x01');
+  return t;
+}
+
+struct Broker::Shard {
+  std::unordered_map<std::string, std::unique_ptr<ChannelState>> channels;
+  std::uint64_t publications = 0;
+};
+
+namespace {
+
+Failure internal(std::string message) { return {proto::ErrorCode::Internal, std::move(message)}; }
+
+proto::ClientInfo clientView(const ClientDescription& d) {
+  return {.user = d.user, .client = d.client, .connInfo = d.connInfo, .chanInfo = d.chanInfo};
+}
+
+}  // namespace
+
+Broker::Broker(BrokerHost& host, ChannelResolver resolver) : host_(host), resolver_(std::move(resolver)) {
+  for (unsigned i = 0; i < host_.loopCount(); ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+Broker::~Broker() = default;
+
+unsigned Broker::ownerOf(std::string_view channel) const {
+  // FNV-1a: stable across runs and platforms, unlike std::hash.
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : channel) h = (h ^ c) * 1099511628211ull;
+  return static_cast<unsigned>(h % shards_.size());
+}
+
+namespace {
+
+// The channel's state on its owner loop, loaded from its store on first use.
+ChannelState* channelState(std::unordered_map<std::string, std::unique_ptr<ChannelState>>& channels,
+                           const ChannelResolver& resolver, const std::string& channel, std::int64_t nowMs,
+                           std::optional<Failure>& failure) {
+  auto it = channels.find(channel);
+  if (it != channels.end()) {
+    it->second->lastActiveMs = nowMs;
+    return it->second.get();
+  }
+  auto state = std::make_unique<ChannelState>();
+  state->setup = resolver(channel);
+  state->hasHistory = state->setup.store && state->setup.limits.size > 0 && state->setup.limits.ttl.count() > 0;
+  if (state->hasHistory) {
+    try {
+      ChannelStream loaded = state->setup.store->load(channel, state->setup.limits, nowMs);
+      state->epoch = std::move(loaded.epoch);
+      state->committed = state->assigned = loaded.top;
+      state->stream.assign(std::make_move_iterator(loaded.publications.begin()),
+                           std::make_move_iterator(loaded.publications.end()));
+    } catch (const std::exception& e) {
+      failure = internal(std::string("cannot load the channel's history: ") + e.what());
+      return nullptr;
+    }
+  }
+  state->lastActiveMs = nowMs;
+  return channels.emplace(channel, std::move(state)).first->second.get();
+}
+
+}  // namespace
+
+void Broker::subscribe(SubscribeRequest req, unsigned replyLoop, std::function<void(SubscribeOutcome)> done) {
+  unsigned owner = ownerOf(req.channel);
+  host_.dispatch(owner, [this, owner, req = std::move(req), replyLoop, done = std::move(done)]() mutable {
+    SubscribeOutcome out;
+    ChannelState* ch = channelState(shards_[owner]->channels, resolver_, req.channel, host_.nowMs(), out.failure);
+    if (!ch) return host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+
+    ch->subscribers.insert(req.who.client);
+    out.hasHistory = ch->hasHistory;
+    if (ch->hasHistory) {
+      ch->trim(host_.nowMs());
+      out.epoch = ch->epoch;
+      out.top = ch->committed;
+      if (req.recover) {
+        if (req.epoch == ch->epoch) {
+          out.recovered = ch->covers(req.offset);
+          out.publications = ch->after(req.offset);
+        }
+      }
+    }
+    bool join = req.joinPush;
+    ClientDescription who = ch->setup.presence || join ? req.who : ClientDescription{};
+    if (ch->setup.presence) ch->presence[req.who.client] = req.who;
+    // The reply goes first: the subscriber must be listening before the
+    // next publication (and its own join) is handed out.
+    host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+    if (join) {
+      std::string frame;
+      proto::encodeJoinPush(frame, req.channel, clientView(who));
+      host_.publish(joinLeaveTopic(req.channel), frame);
+    }
+  });
+}
+
+void Broker::unsubscribe(std::string channel, std::string client, bool leavePush) {
+  unsigned owner = ownerOf(channel);
+  host_.dispatch(owner, [this, owner, channel = std::move(channel), client = std::move(client), leavePush] {
+    auto& channels = shards_[owner]->channels;
+    auto it = channels.find(channel);
+    if (it == channels.end()) return;
+    ChannelState& ch = *it->second;
+    ch.subscribers.erase(client);
+    ch.lastActiveMs = host_.nowMs();
+    auto p = ch.presence.find(client);
+    ClientDescription who;
+    if (p != ch.presence.end()) {
+      who = std::move(p->second);
+      ch.presence.erase(p);
+    } else {
+      who.client = client;
+    }
+    if (leavePush) {
+      std::string frame;
+      proto::encodeLeavePush(frame, channel, clientView(who));
+      host_.publish(joinLeaveTopic(channel), frame);
+    }
+  });
+}
+
+void Broker::publish(PublishRequest req, unsigned replyLoop, std::function<void(PublishOutcome)> done) {
+  unsigned owner = ownerOf(req.channel);
+  host_.dispatch(owner, [this, owner, req = std::move(req), replyLoop, done = std::move(done)]() mutable {
+    auto reply = [this, replyLoop, done = std::move(done)](PublishOutcome out) mutable {
+      host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+    };
+    PublishOutcome out;
+    std::int64_t now = host_.nowMs();
+    ChannelState* ch = channelState(shards_[owner]->channels, resolver_, req.channel, now, out.failure);
+    if (!ch) return reply(std::move(out));
+
+    StoredPublication pub;
+    pub.timeMs = now;
+    pub.data = std::move(req.data);
+    if (req.info) {
+      pub.hasInfo = true;
+      pub.info = {std::move(req.info->user), std::move(req.info->client), std::move(req.info->connInfo),
+                  std::move(req.info->chanInfo)};
+    }
+    pub.tags = std::move(req.tags);
+
+    if (!ch->hasHistory) {
+      std::string frame;
+      encodePublicationPush(frame, req.channel, pub);
+      host_.publish(publicationTopic(req.channel), frame);
+      ++shards_[owner]->publications;
+      return reply(std::move(out));
+    }
+
+    pub.offset = ++ch->assigned;
+    ++ch->inFlight;
+    std::string channel = req.channel;
+    std::string epoch = ch->epoch;
+    std::vector<StoredPublication> batch;
+    batch.push_back(pub);
+    // The store answers on its own thread; the owner takes it from there,
+    // in the order of the appends.
+    ch->setup.store->append(
+        channel, epoch, std::move(batch), ch->setup.limits,
+        [this, owner, channel, pub = std::move(pub), reply = std::move(reply)](StoreResult result) mutable {
+          host_.dispatch(owner, [this, owner, channel = std::move(channel), pub = std::move(pub),
+                                 reply = std::move(reply), result = std::move(result)]() mutable {
+            onCommitted(owner, channel, std::move(pub), std::move(result), std::move(reply));
+          });
+        });
+  });
+}
+
+void Broker::onCommitted(unsigned owner, const std::string& channel, StoredPublication pub, StoreResult result,
+                         std::function<void(PublishOutcome)> reply) {
+  PublishOutcome out;
+  auto& channels = shards_[owner]->channels;
+  auto it = channels.find(channel);
+  ChannelState* ch = it == channels.end() ? nullptr : it->second.get();
+  if (ch) --ch->inFlight;
+  if (!result.ok || !ch) {
+    // Not stored: the offsets handed out after it fail the store's
+    // continuity check too, and numbering resumes after the last durable one.
+    if (ch) ch->assigned = ch->committed;
+    out.failure = internal(result.ok ? "channel state lost" : "history store: " + result.error);
+    return reply(std::move(out));
+  }
+  ch->committed = pub.offset;
+  out.offset = pub.offset;
+  out.epoch = ch->epoch;
+  std::string frame;
+  encodePublicationPush(frame, channel, pub);
+  ch->stream.push_back(std::move(pub));
+  ch->trim(host_.nowMs());
+  host_.publish(publicationTopic(channel), frame);
+  ++shards_[owner]->publications;
+  reply(std::move(out));
+}
+
+void Broker::history(HistoryQuery q, unsigned replyLoop, std::function<void(HistoryOutcome)> done) {
+  unsigned owner = ownerOf(q.channel);
+  host_.dispatch(owner, [this, owner, q = std::move(q), replyLoop, done = std::move(done)]() mutable {
+    HistoryOutcome out;
+    ChannelState* ch = channelState(shards_[owner]->channels, resolver_, q.channel, host_.nowMs(), out.failure);
+    if (ch && !ch->hasHistory) out.failure = Failure{proto::ErrorCode::NotAvailable, {}};
+    if (ch && !out.failure) {
+      ch->trim(host_.nowMs());
+      out.epoch = ch->epoch;
+      out.top = ch->committed;
+      std::vector<StoredPublication> all;
+      if (q.hasSince) {
+        if (q.sinceEpoch != ch->epoch || !ch->covers(q.sinceOffset)) {
+          out.failure = Failure{proto::ErrorCode::UnrecoverablePosition, {}};
+        } else if (q.reverse) {
+          // Newest first, strictly before the given offset.
+          for (const auto& p : ch->stream)
+            if (p.offset < q.sinceOffset) all.push_back(p);
+          std::reverse(all.begin(), all.end());
+        } else {
+          all = ch->after(q.sinceOffset);
+        }
+      } else {
+        all.assign(ch->stream.begin(), ch->stream.end());
+        if (q.reverse) std::reverse(all.begin(), all.end());
+      }
+      if (q.limit >= 0 && all.size() > static_cast<std::size_t>(q.limit)) all.resize(static_cast<std::size_t>(q.limit));
+      out.publications = std::move(all);
+    }
+    host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+  });
+}
+
+void Broker::removeHistory(std::string channel, unsigned replyLoop, std::function<void(std::optional<Failure>)> done) {
+  unsigned owner = ownerOf(channel);
+  host_.dispatch(owner, [this, owner, channel = std::move(channel), replyLoop, done = std::move(done)]() mutable {
+    std::optional<Failure> failure;
+    auto reply = [this, replyLoop, done = std::move(done)](std::optional<Failure> f) mutable {
+      host_.dispatch(replyLoop, [done = std::move(done), f = std::move(f)]() mutable { done(std::move(f)); });
+    };
+    ChannelState* ch = channelState(shards_[owner]->channels, resolver_, channel, host_.nowMs(), failure);
+    if (!ch || !ch->hasHistory) return reply(failure);
+    ch->stream.clear();
+    ch->setup.store->removeHistory(channel, [this, owner, reply = std::move(reply)](StoreResult r) mutable {
+      host_.dispatch(owner, [r = std::move(r), reply = std::move(reply)]() mutable {
+        if (r.ok) return reply(std::nullopt);
+        reply(internal("history store: " + r.error));
+      });
+    });
+  });
+}
+
+void Broker::presence(std::string channel, unsigned replyLoop, std::function<void(PresenceOutcome)> done) {
+  unsigned owner = ownerOf(channel);
+  host_.dispatch(owner, [this, owner, channel = std::move(channel), replyLoop, done = std::move(done)]() mutable {
+    PresenceOutcome out;
+    ChannelState* ch = channelState(shards_[owner]->channels, resolver_, channel, host_.nowMs(), out.failure);
+    if (ch && !ch->setup.presence) out.failure = Failure{proto::ErrorCode::NotAvailable, {}};
+    if (ch && !out.failure) {
+      out.clients.reserve(ch->presence.size());
+      for (const auto& [id, who] : ch->presence) out.clients.push_back(who);
+      out.numUsers = ch->countUsers();
+    }
+    host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+  });
+}
+
+void Broker::channels(unsigned replyLoop, std::function<void(std::vector<ChannelSummary>)> done) {
+  struct Gather {
+    std::vector<ChannelSummary> all;
+    unsigned pending;
+    std::function<void(std::vector<ChannelSummary>)> done;
+  };
+  auto gather = std::make_shared<Gather>(Gather{{}, static_cast<unsigned>(shards_.size()), std::move(done)});
+  for (unsigned i = 0; i < shards_.size(); ++i) {
+    host_.dispatch(i, [this, i, replyLoop, gather] {
+      std::vector<ChannelSummary> part;
+      for (const auto& [name, ch] : shards_[i]->channels)
+        if (!ch->subscribers.empty()) part.push_back({name, static_cast<std::uint32_t>(ch->subscribers.size())});
+      // Only the reply loop touches `gather`.
+      host_.dispatch(replyLoop, [gather, part = std::move(part)]() mutable {
+        for (auto& s : part) gather->all.push_back(std::move(s));
+        if (--gather->pending == 0) gather->done(std::move(gather->all));
+      });
+    });
+  }
+}
+
+void Broker::sweep(std::chrono::milliseconds idle) {
+  int here = host_.currentLoop();
+  if (here < 0) return;
+  auto& channels = shards_[static_cast<unsigned>(here)]->channels;
+  std::int64_t cutoff = host_.nowMs() - idle.count();
+  std::erase_if(channels, [cutoff](const auto& entry) {
+    const ChannelState& ch = *entry.second;
+    return ch.subscribers.empty() && ch.presence.empty() && ch.inFlight == 0 && ch.lastActiveMs < cutoff;
+  });
+}
+
+BrokerStats Broker::stats() const {
+  BrokerStats s;
+  for (const auto& shard : shards_) {
+    s.publications += shard->publications;
+    s.channels += shard->channels.size();
+  }
+  return s;
+}
+
+}  // namespace herald::broker

@@ -1,0 +1,37 @@
+#pragma once
+// One channel as its owner loop keeps it: position, recent history,
+// subscribers and presence. Touched only on the owner loop.
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "herald/broker/broker.hpp"
+
+namespace herald::broker::detail {
+
+struct ChannelState {
+  ChannelSetup setup{};
+  bool hasHistory = false;
+  std::string epoch{};
+  std::uint64_t committed = 0;  // top durable offset: what subscribers may have seen
+  std::uint64_t assigned = 0;   // last offset handed to the store (>= committed)
+  std::size_t inFlight = 0;     // appends not yet answered by the store
+  std::deque<StoredPublication> stream{};  // retained publications, oldest first, ending at `committed`
+  std::unordered_set<std::string> subscribers{};             // client ids
+  std::unordered_map<std::string, ClientDescription> presence{};  // client id -> who
+  std::int64_t lastActiveMs = 0;
+
+  // Drops what the limits no longer keep.
+  void trim(std::int64_t nowMs);
+  // The retained publications after `offset` (all of them when it is older
+  // than the stream), oldest first.
+  std::vector<StoredPublication> after(std::uint64_t offset) const;
+  // Whether the stream still holds every publication after `offset`.
+  bool covers(std::uint64_t offset) const;
+  std::uint32_t countUsers() const;
+};
+
+}  // namespace herald::broker::detail

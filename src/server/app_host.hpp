@@ -1,0 +1,31 @@
+#pragma once
+// The broker's view of the App: its loops, their queues and pub/sub.
+
+#include <chrono>
+
+#include "herald/broker/broker.hpp"
+#include "herald/engine/app.hpp"
+
+namespace herald::server {
+
+class AppHost final : public broker::BrokerHost {
+ public:
+  explicit AppHost(App& app) : app_(app) {}
+
+  unsigned loopCount() const override { return app_.threads(); }
+  int currentLoop() const override { return app_.currentLoop(); }
+  void dispatch(unsigned loop, std::function<void()> fn) override {
+    if (app_.currentLoop() == static_cast<int>(loop)) return fn();
+    app_.deferTo(loop, std::move(fn));
+  }
+  void publish(std::string_view topic, std::string_view frame) override { app_.publish(topic, frame); }
+  std::int64_t nowMs() const override {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  }
+
+ private:
+  App& app_;
+};
+
+}  // namespace herald::server

@@ -1,0 +1,425 @@
+// The commands of the client protocol, each checked against the channel's
+// options and the client's credentials, then served by the broker.
+#include <spdlog/spdlog.h>
+
+#include "channel_rules.hpp"
+#include "client_protocol.hpp"
+#include "client_protocol_state.hpp"
+#include "herald/broker/publication_views.hpp"
+#include "herald/proto/reply_encoder.hpp"
+
+namespace herald::server {
+
+namespace {
+
+constexpr std::string_view kVersion = "herald 0.1";
+
+std::uint32_t ttlFrom(std::int64_t expiresAt, std::int64_t nowSec) {
+  if (!expiresAt || expiresAt <= nowSec) return 0;
+  return static_cast<std::uint32_t>(expiresAt - nowSec);
+}
+
+using SubscribeReply = ClientProtocol::SubscribeReply;
+
+proto::SubscribeResult view(const SubscribeReply& o, const broker::PublicationViews& pubs, std::int64_t nowSec) {
+  proto::SubscribeResult r;
+  r.expires = o.expiresAt != 0;
+  r.ttl = ttlFrom(o.expiresAt, nowSec);
+  r.recoverable = o.recoverable;
+  r.positioned = o.positioned;
+  if (o.outcome.hasHistory && (o.recoverable || o.positioned)) {
+    r.epoch = o.outcome.epoch;
+    r.offset = o.outcome.top;
+  }
+  r.publications = pubs.views();
+  r.recovered = o.outcome.recovered;
+  r.wasRecovering = o.wasRecovering;
+  return r;
+}
+
+}  // namespace
+
+std::function<bool(std::string_view, std::string_view)> originPolicy(const std::vector<std::string>& allowed) {
+  return [allowed](std::string_view origin, std::string_view host) {
+    for (const auto& a : allowed)
+      if (a == "*" || a == origin) return true;
+    if (!allowed.empty()) return false;
+    // Same host: the Origin's authority equals the Host header.
+    std::size_t scheme = origin.find("://");
+    std::string_view authority = scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
+    return !host.empty() && authority == host;
+  };
+}
+
+const ChannelOptions* ClientProtocol::channelOptions(std::string_view channel, proto::ErrorCode& error) const {
+  if (checkChannelName(channel, config_.maxChannelLength) != NameProblem::None) {
+    error = proto::ErrorCode::BadRequest;
+    return nullptr;
+  }
+  const ChannelOptions* o = config_.optionsFor(channel);
+  if (!o) error = proto::ErrorCode::UnknownChannel;
+  return o;
+}
+
+void ClientProtocol::handleConnect(Session& s, std::uint32_t id, const proto::ConnectCommand& cmd, std::string& batch) {
+  if (s.state != Session::State::Connecting || s.connectPending)
+    return disconnect(s, proto::DisconnectCode::BadRequest, "already connected");
+  std::int64_t nowSec = nowMs() / 1000;
+  Credentials creds;
+  if (!cmd.token.empty()) {
+    TokenResult t = auth_.connectToken(cmd.token, nowSec, creds);
+    if (t.verdict == TokenVerdict::Expired) {
+      metrics_.refuse("token_expired");
+      return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::TokenExpired);
+    }
+    if (t.verdict == TokenVerdict::Invalid) {
+      if (metrics_.refuse("invalid_token")) spdlog::info("connection token refused: {}", t.reason);
+      return disconnect(s, proto::DisconnectCode::InvalidToken);
+    }
+  } else if (!config_.allowAnonymous && !config_.insecure) {
+    if (metrics_.refuse("unauthorized")) spdlog::info("a client connected without a token (anonymous not allowed)");
+    return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::Unauthorized);
+  }
+  LoopState& L = loopState(s.ws->loopIndex());
+  s.client = L.newClientId();
+  s.user = std::move(creds.user);
+  s.connInfo = std::move(creds.info);
+  s.expiresAt = creds.expiresAt;
+
+  std::vector<std::string> serverChannels;
+  for (auto& c : creds.channels) {
+    proto::ErrorCode error{};
+    if (channelOptions(c, error)) serverChannels.push_back(std::move(c));
+  }
+  if (serverChannels.empty()) {
+    markConnected(s);
+    proto::ConnectResult r{.client = s.client,
+                           .version = kVersion,
+                           .expires = s.expiresAt != 0,
+                           .ttl = ttlFrom(s.expiresAt, nowSec),
+                           .ping = static_cast<std::uint32_t>(config_.pingInterval.count()),
+                           .pong = true,
+                           .node = node_};
+    return proto::encodeConnectReply(nextMessage(batch), id, r);
+  }
+
+  // Server-side subscriptions (the token's `channels`): subscribe to each,
+  // recovering from the positions the client sent in `subs`, then answer
+  // with all of them at once.
+  struct Gather {
+    std::vector<std::string> channels;
+    std::vector<std::optional<SubscribeReply>> results;
+    std::size_t pending = 0;
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->results.resize(serverChannels.size());
+  gather->pending = serverChannels.size();
+  gather->channels = serverChannels;
+  s.connectPending = true;
+  for (std::size_t i = 0; i < serverChannels.size(); ++i) {
+    SubscribeSpec spec;
+    spec.channel = serverChannels[i];
+    spec.fromServer = true;
+    spec.recoverable = true;
+    for (const proto::ConnectSub& pos : cmd.subs) {
+      if (pos.channel != spec.channel) continue;
+      spec.recover = pos.recover;
+      spec.offset = pos.offset;
+      spec.epoch = std::string(pos.epoch);
+    }
+    startSubscribe(s, std::move(spec), [this, id, gather, i](Session& s2, std::optional<proto::ErrorCode> error,
+                                                            SubscribeReply& r) {
+      if (!error) gather->results[i] = std::move(r);
+      if (--gather->pending) return;
+      std::int64_t now2 = nowMs() / 1000;
+      markConnected(s2);
+      std::vector<std::unique_ptr<broker::PublicationViews>> keep;
+      std::vector<proto::ChannelSubscribeResult> subs;
+      for (std::size_t k = 0; k < gather->channels.size(); ++k) {
+        if (!gather->results[k]) continue;
+        keep.push_back(std::make_unique<broker::PublicationViews>(gather->results[k]->outcome.publications));
+        subs.push_back({gather->channels[k], view(*gather->results[k], *keep.back(), now2)});
+      }
+      proto::ConnectResult r2{.client = s2.client,
+                              .version = kVersion,
+                              .expires = s2.expiresAt != 0,
+                              .ttl = ttlFrom(s2.expiresAt, now2),
+                              .subs = subs,
+                              .ping = static_cast<std::uint32_t>(config_.pingInterval.count()),
+                              .pong = true,
+                              .node = node_};
+      std::string out;
+      proto::encodeConnectReply(out, id, r2);
+      send(s2, out);
+    });
+  }
+}
+
+void ClientProtocol::markConnected(Session& s) {
+  s.connectPending = false;
+  s.state = Session::State::Connected;
+  s.lastPingMs = nowMs();
+  metrics_.sessions.fetch_add(1, std::memory_order_relaxed);
+  if (!s.user.empty()) loopState(s.ws->loopIndex()).addUser(s);
+}
+
+void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDone done) {
+  LoopState& L = loopState(s.ws->loopIndex());
+  proto::ErrorCode ignored{};
+  const ChannelOptions& o = *channelOptions(spec.channel, ignored);
+  Subscription& sub = s.subscriptions[spec.channel];
+  sub.state = Subscription::State::Subscribing;
+  sub.generation = ++L.generation;
+  sub.fromServer = spec.fromServer;
+  sub.expiresAt = spec.expiresAt;
+  sub.chanInfo = spec.chanInfo;
+  sub.presence = o.presence;
+  sub.leavePush = o.joinLeave;
+  metrics_.subscriptions.fetch_add(1, std::memory_order_relaxed);
+
+  bool history = o.historyEnabled();
+  SubscribeReply reply;
+  reply.recoverable = history && (spec.recoverable || o.forceRecovery);
+  reply.positioned = history && (spec.positioned || o.forcePositioning);
+  reply.wasRecovering = spec.recover && reply.recoverable;
+  reply.expiresAt = spec.expiresAt;
+  bool listenJoinLeave = o.joinLeave && (spec.joinLeave || o.forcePushJoinLeave);
+
+  broker::SubscribeRequest req;
+  req.channel = spec.channel;
+  req.who = {s.client, s.user, s.connInfo, spec.chanInfo};
+  req.recover = reply.wasRecovering;
+  req.offset = spec.offset;
+  req.epoch = std::move(spec.epoch);
+  req.joinPush = o.joinLeave;
+  unsigned loop = s.ws->loopIndex();
+  broker_.subscribe(std::move(req), loop,
+                    [this, loop, serial = s.serial, generation = sub.generation, channel = spec.channel,
+                     listenJoinLeave, reply = std::move(reply), done = std::move(done)](broker::SubscribeOutcome out) mutable {
+                      Session* s2 = loopState(loop).sessions.find(serial);
+                      if (!s2 || s2->state == Session::State::Closed) return;  // onClose undid it
+                      auto it = s2->subscriptions.find(channel);
+                      // Unsubscribed meanwhile (endSubscription undid it), maybe subscribed again.
+                      if (it == s2->subscriptions.end() || it->second.generation != generation) return;
+                      if (out.failure) {
+                        s2->subscriptions.erase(it);
+                        metrics_.subscriptions.fetch_sub(1, std::memory_order_relaxed);
+                        broker_.unsubscribe(channel, s2->client, false);
+                        SubscribeReply none;
+                        return done(*s2, out.failure->code, none);
+                      }
+                      // Listen before anything else arrives: see broker.hpp.
+                      s2->ws->subscribe(broker::publicationTopic(channel));
+                      it->second.joinLeave = listenJoinLeave;
+                      if (listenJoinLeave) s2->ws->subscribe(broker::joinLeaveTopic(channel));
+                      it->second.state = Subscription::State::Subscribed;
+                      reply.outcome = std::move(out);
+                      done(*s2, std::nullopt, reply);
+                    });
+}
+
+void ClientProtocol::endSubscription(Session& s, const std::string& channel) {
+  auto it = s.subscriptions.find(channel);
+  if (it == s.subscriptions.end()) return;
+  s.ws->unsubscribe(broker::publicationTopic(channel));
+  if (it->second.joinLeave) s.ws->unsubscribe(broker::joinLeaveTopic(channel));
+  broker_.unsubscribe(channel, s.client, it->second.leavePush);
+  s.subscriptions.erase(it);
+  metrics_.subscriptions.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::SubscribeCommand& cmd,
+                                     std::string& batch) {
+  proto::ErrorCode error{};
+  const ChannelOptions* o = channelOptions(cmd.channel, error);
+  if (!o) {
+    metrics_.refuse(error == proto::ErrorCode::UnknownChannel ? "unknown_channel" : "bad_channel_name");
+    return proto::encodeErrorReply(nextMessage(batch), id, error);
+  }
+  std::string channel(cmd.channel);
+  if (s.subscriptions.contains(channel)) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::AlreadySubscribed);
+  if (s.subscriptions.size() >= config_.maxSubscriptionsPerConnection) {
+    metrics_.refuse("subscription_limit");
+    return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::LimitExceeded);
+  }
+
+  SubscribeSpec spec;
+  spec.channel = channel;
+  std::int64_t nowSec = nowMs() / 1000;
+  if (!cmd.token.empty()) {
+    SubscriptionGrant grant;
+    TokenResult t = auth_.subscriptionToken(cmd.token, nowSec, grant);
+    if (t.verdict == TokenVerdict::Expired) {
+      metrics_.refuse("token_expired");
+      return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::TokenExpired);
+    }
+    if (t.verdict == TokenVerdict::Invalid) {
+      if (metrics_.refuse("invalid_subscription_token")) spdlog::info("subscription token refused: {}", t.reason);
+      return disconnect(s, proto::DisconnectCode::InvalidToken);
+    }
+    if (grant.channel != channel || grant.user != s.user || (!grant.client.empty() && grant.client != s.client)) {
+      metrics_.refuse("permission_denied");
+      return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
+    }
+    spec.expiresAt = grant.expiresAt;
+    spec.chanInfo = std::move(grant.info);
+  } else {
+    bool allowed = allowedByOptions(Action::Subscribe, *o, {.anonymous = s.user.empty(), .insecure = config_.insecure});
+    if (o->allowUserLimitedChannels && isUserLimited(channel)) allowed = userInChannel(channel, s.user);
+    if (!allowed) {
+      metrics_.refuse("permission_denied");
+      return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
+    }
+  }
+  spec.recover = cmd.recover;
+  spec.offset = cmd.offset;
+  spec.epoch = std::string(cmd.epoch);
+  spec.positioned = cmd.positioned;
+  spec.recoverable = cmd.recoverable;
+  spec.joinLeave = cmd.joinLeave;
+  startSubscribe(s, std::move(spec), [this, id](Session& s2, std::optional<proto::ErrorCode> error, SubscribeReply& r) {
+    std::string out;
+    if (error) {
+      proto::encodeErrorReply(out, id, *error);
+    } else {
+      broker::PublicationViews pubs(r.outcome.publications);
+      proto::encodeSubscribeReply(out, id, view(r, pubs, nowMs() / 1000));
+    }
+    send(s2, out);
+  });
+}
+
+void ClientProtocol::handleUnsubscribe(Session& s, std::uint32_t id, const proto::UnsubscribeCommand& cmd,
+                                       std::string& batch) {
+  endSubscription(s, std::string(cmd.channel));
+  proto::encodeUnsubscribeReply(nextMessage(batch), id);
+}
+
+void ClientProtocol::handlePublish(Session& s, std::uint32_t id, const proto::PublishCommand& cmd, std::string& batch) {
+  proto::ErrorCode error{};
+  const ChannelOptions* o = channelOptions(cmd.channel, error);
+  if (!o) return proto::encodeErrorReply(nextMessage(batch), id, error);
+  if (cmd.data.empty()) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::BadRequest);
+  std::string channel(cmd.channel);
+  auto sub = s.subscriptions.find(channel);
+  bool subscribed = sub != s.subscriptions.end() && sub->second.state == Subscription::State::Subscribed;
+  if (!allowedByOptions(Action::Publish, *o,
+                        {.anonymous = s.user.empty(), .subscribed = subscribed, .insecure = config_.insecure})) {
+    metrics_.refuse("permission_denied");
+    return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
+  }
+  broker::PublishRequest req;
+  req.channel = std::move(channel);
+  req.data = std::string(cmd.data);
+  req.info = broker::ClientDescription{s.client, s.user, s.connInfo, subscribed ? sub->second.chanInfo : std::string()};
+  metrics_.publications.fetch_add(1, std::memory_order_relaxed);
+  unsigned loop = s.ws->loopIndex();
+  broker_.publish(std::move(req), loop, [this, loop, serial = s.serial, id](broker::PublishOutcome out) {
+    Session* s2 = loopState(loop).sessions.find(serial);
+    if (!s2 || s2->state == Session::State::Closed) return;
+    std::string reply;
+    if (out.failure) proto::encodeErrorReply(reply, id, out.failure->code);
+    else proto::encodePublishReply(reply, id);
+    send(*s2, reply);
+  });
+}
+
+void ClientProtocol::handlePresence(Session& s, std::uint32_t id, std::string_view channelName, bool statsOnly,
+                                    std::string& batch) {
+  proto::ErrorCode error{};
+  const ChannelOptions* o = channelOptions(channelName, error);
+  if (!o) return proto::encodeErrorReply(nextMessage(batch), id, error);
+  if (!o->presence) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::NotAvailable);
+  std::string channel(channelName);
+  auto sub = s.subscriptions.find(channel);
+  bool subscribed = sub != s.subscriptions.end() && sub->second.state == Subscription::State::Subscribed;
+  if (!allowedByOptions(Action::Presence, *o,
+                        {.anonymous = s.user.empty(), .subscribed = subscribed, .insecure = config_.insecure})) {
+    metrics_.refuse("permission_denied");
+    return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
+  }
+  unsigned loop = s.ws->loopIndex();
+  broker_.presence(channel, loop, [this, loop, serial = s.serial, id, statsOnly](broker::PresenceOutcome out) {
+    Session* s2 = loopState(loop).sessions.find(serial);
+    if (!s2 || s2->state == Session::State::Closed) return;
+    std::string reply;
+    if (out.failure) {
+      proto::encodeErrorReply(reply, id, out.failure->code);
+    } else if (statsOnly) {
+      proto::encodePresenceStatsReply(reply, id, {static_cast<std::uint32_t>(out.clients.size()), out.numUsers});
+    } else {
+      std::vector<proto::ClientInfo> infos;
+      infos.reserve(out.clients.size());
+      for (const auto& c : out.clients) infos.push_back({c.user, c.client, c.connInfo, c.chanInfo});
+      proto::encodePresenceReply(reply, id, infos);
+    }
+    send(*s2, reply);
+  });
+}
+
+void ClientProtocol::handleHistory(Session& s, std::uint32_t id, const proto::HistoryCommand& cmd, std::string& batch) {
+  proto::ErrorCode error{};
+  const ChannelOptions* o = channelOptions(cmd.channel, error);
+  if (!o) return proto::encodeErrorReply(nextMessage(batch), id, error);
+  if (!o->historyEnabled()) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::NotAvailable);
+  std::string channel(cmd.channel);
+  auto sub = s.subscriptions.find(channel);
+  bool subscribed = sub != s.subscriptions.end() && sub->second.state == Subscription::State::Subscribed;
+  if (!allowedByOptions(Action::History, *o,
+                        {.anonymous = s.user.empty(), .subscribed = subscribed, .insecure = config_.insecure})) {
+    metrics_.refuse("permission_denied");
+    return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
+  }
+  broker::HistoryQuery q;
+  q.channel = std::move(channel);
+  q.limit = cmd.limit;
+  q.hasSince = cmd.hasSince;
+  q.sinceOffset = cmd.since.offset;
+  q.sinceEpoch = std::string(cmd.since.epoch);
+  q.reverse = cmd.reverse;
+  unsigned loop = s.ws->loopIndex();
+  broker_.history(std::move(q), loop, [this, loop, serial = s.serial, id](broker::HistoryOutcome out) {
+    Session* s2 = loopState(loop).sessions.find(serial);
+    if (!s2 || s2->state == Session::State::Closed) return;
+    std::string reply;
+    if (out.failure) {
+      proto::encodeErrorReply(reply, id, out.failure->code);
+    } else {
+      broker::PublicationViews pubs(out.publications);
+      proto::encodeHistoryReply(reply, id, {pubs.views(), out.epoch, out.top});
+    }
+    send(*s2, reply);
+  });
+}
+
+void ClientProtocol::handleRefresh(Session& s, std::uint32_t id, const proto::RefreshCommand& cmd, std::string& batch) {
+  std::int64_t nowSec = nowMs() / 1000;
+  Credentials creds;
+  TokenResult t = auth_.connectToken(cmd.token, nowSec, creds);
+  if (t.verdict == TokenVerdict::Expired) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::TokenExpired);
+  if (t.verdict == TokenVerdict::Invalid || creds.user != s.user) {
+    if (metrics_.refuse("invalid_token")) spdlog::info("refresh token refused: {}", t.reason.empty() ? "another user" : t.reason);
+    return disconnect(s, proto::DisconnectCode::InvalidToken);
+  }
+  s.expiresAt = creds.expiresAt;
+  proto::encodeRefreshReply(nextMessage(batch), id,
+                            {s.client, kVersion, s.expiresAt != 0, ttlFrom(s.expiresAt, nowSec)});
+}
+
+void ClientProtocol::handleSubRefresh(Session& s, std::uint32_t id, const proto::SubRefreshCommand& cmd,
+                                      std::string& batch) {
+  auto it = s.subscriptions.find(std::string(cmd.channel));
+  if (it == s.subscriptions.end()) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::BadRequest);
+  std::int64_t nowSec = nowMs() / 1000;
+  SubscriptionGrant grant;
+  TokenResult t = auth_.subscriptionToken(cmd.token, nowSec, grant);
+  if (t.verdict == TokenVerdict::Expired) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::TokenExpired);
+  if (t.verdict == TokenVerdict::Invalid || grant.channel != cmd.channel || grant.user != s.user) {
+    if (metrics_.refuse("invalid_subscription_token")) spdlog::info("subscription refresh token refused: {}", t.reason);
+    return disconnect(s, proto::DisconnectCode::InvalidToken);
+  }
+  it->second.expiresAt = grant.expiresAt;
+  proto::encodeSubRefreshReply(nextMessage(batch), id, {grant.expiresAt != 0, ttlFrom(grant.expiresAt, nowSec)});
+}
+
+}  // namespace herald::server

@@ -1,0 +1,318 @@
+// Sessions of the client protocol: opening, decoding frames, the command
+// rate limit, server pings and client pongs, expiry, and closing.
+#include "client_protocol.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "herald/proto/reply_encoder.hpp"
+#include "client_protocol_state.hpp"
+
+namespace herald::server {
+
+namespace {
+
+constexpr std::int64_t kStaleMs = 10'000;         // connect must come this soon after the upgrade
+constexpr std::int64_t kExpiryGraceSec = 5;       // a refresh may come this late
+
+}  // namespace
+
+ClientProtocol::ClientProtocol(const ServerConfig& config, App& app, broker::Broker& broker, const AuthGate& auth,
+                               Metrics& metrics)
+    : config_(config), app_(app), broker_(broker), auth_(auth), metrics_(metrics) {
+  node_ = config.nodeName;
+  for (unsigned i = 0; i < app.threads(); ++i) {
+    auto state = std::make_unique<LoopState>(proto::DecodeLimits{.maxChannelBytes = config.maxChannelLength});
+    state->rng.seed(std::random_device{}() ^ (static_cast<std::uint64_t>(i) << 32));
+    loops_.push_back(std::move(state));
+  }
+}
+
+ClientProtocol::~ClientProtocol() = default;
+
+std::int64_t ClientProtocol::nowMs() const {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+WsBehavior ClientProtocol::behavior() {
+  WsBehavior b;
+  b.open = [this](WebSocket& ws) { onOpen(ws); };
+  b.message = [this](WebSocket& ws, std::string_view payload, ws::Opcode) { onMessage(ws, payload); };
+  b.close = [this](WebSocket& ws, std::uint16_t code, std::string_view) { onClose(ws, code); };
+  b.maxMessageBytes = config_.maxMessageBytes;
+  b.maxBackpressureBytes = config_.writeQueueBytes;
+  b.slowConsumerCloseCode = static_cast<std::uint16_t>(proto::DisconnectCode::Slow);
+  b.slowConsumerReason = "slow";
+  // The protocol's own pings ({} every pingInterval) keep the connection
+  // alive; the engine's idle timeout only catches peers that vanished.
+  b.idleTimeout = config_.pingInterval * 2 + config_.pongTimeout * 2;
+  b.allowOrigin = originPolicy(config_.allowedOrigins);
+  return b;
+}
+
+void ClientProtocol::startTimers() {
+  for (unsigned i = 0; i < app_.threads(); ++i) {
+    app_.deferTo(i, [this, i] { app_.loop(i).addTimer(std::chrono::seconds(1), [this, i] { sweep(i); }); });
+  }
+}
+
+void ClientProtocol::onOpen(WebSocket& ws) {
+  LoopState& L = loopState(ws.loopIndex());
+  auto s = std::make_unique<Session>();
+  s->ws = &ws;
+  s->serial = L.sessions.nextSerial();
+  s->openedMs = nowMs();
+  s->tokens = config_.commandBurst;
+  s->tokensAtMs = s->openedMs;
+  ws.userData() = s->serial;
+  L.sessions.add(std::move(s));
+}
+
+void ClientProtocol::onMessage(WebSocket& ws, std::string_view payload) {
+  LoopState& L = loopState(ws.loopIndex());
+  Session* s = L.sessions.find(std::any_cast<std::uint64_t>(ws.userData()));
+  if (!s || s->state == Session::State::Closed) return;
+  metrics_.messagesIn.fetch_add(1, std::memory_order_relaxed);
+  metrics_.bytesIn.fetch_add(payload.size(), std::memory_order_relaxed);
+
+  proto::DecodeResult r = L.decoder.decode(payload, L.commands);
+  std::string& batch = L.batch;
+  batch.clear();
+  L.batchSerial = s->serial;
+  std::int64_t now = nowMs();
+  std::uint64_t serial = s->serial;
+  for (std::size_t i = 0; i < r.count; ++i) {
+    if (rateLimited(*s, now)) {
+      if (metrics_.refuse("too_many_requests")) spdlog::warn("client {} over the command rate limit", s->client);
+      sendReplyError(*s, L.commands[i].id, proto::ErrorCode::TooManyRequests);
+      // A client that keeps going after its burst is gone is cut off.
+      if (s->tokens < -static_cast<double>(config_.commandBurst)) {
+        disconnect(*s, proto::DisconnectCode::TooManyRequests);
+        return;
+      }
+      continue;
+    }
+    metrics_.commands.fetch_add(1, std::memory_order_relaxed);
+    handle(*s, L.commands[i], batch);
+    // A command may have closed the session (and freed it).
+    s = L.sessions.find(serial);
+    if (!s || s->state == Session::State::Closed) return;
+  }
+  L.batchSerial = 0;
+  if (!batch.empty()) send(*s, batch);
+  if (r.kind == proto::DecodeResult::Error) {
+    if (metrics_.refuse("bad_request")) spdlog::info("client {} sent a bad frame: {}", s->client, r.reason);
+    disconnect(*s, r.disconnect, r.reason);
+  }
+}
+
+bool ClientProtocol::rateLimited(Session& s, std::int64_t now) {
+  double elapsed = static_cast<double>(now - s.tokensAtMs) / 1000.0;
+  s.tokensAtMs = now;
+  s.tokens = std::min<double>(config_.commandBurst, s.tokens + elapsed * config_.commandsPerSecond);
+  s.tokens -= 1;
+  return s.tokens < 0;
+}
+
+void ClientProtocol::handle(Session& s, const proto::Command& cmd, std::string& batch) {
+  if (s.state == Session::State::Connecting && !std::holds_alternative<proto::ConnectCommand>(cmd.body)) {
+    if (std::holds_alternative<proto::PongCommand>(cmd.body)) return;
+    if (metrics_.refuse("command_before_connect")) spdlog::info("a client sent a command before connect");
+    return disconnect(s, proto::DisconnectCode::BadRequest, "connect first");
+  }
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, proto::PongCommand>) {
+          s.awaitingPong = false;
+        } else if constexpr (std::is_same_v<T, proto::ConnectCommand>) {
+          handleConnect(s, cmd.id, body, batch);
+        } else if constexpr (std::is_same_v<T, proto::SubscribeCommand>) {
+          handleSubscribe(s, cmd.id, body, batch);
+        } else if constexpr (std::is_same_v<T, proto::UnsubscribeCommand>) {
+          handleUnsubscribe(s, cmd.id, body, batch);
+        } else if constexpr (std::is_same_v<T, proto::PublishCommand>) {
+          handlePublish(s, cmd.id, body, batch);
+        } else if constexpr (std::is_same_v<T, proto::PresenceCommand>) {
+          handlePresence(s, cmd.id, body.channel, false, batch);
+        } else if constexpr (std::is_same_v<T, proto::PresenceStatsCommand>) {
+          handlePresence(s, cmd.id, body.channel, true, batch);
+        } else if constexpr (std::is_same_v<T, proto::HistoryCommand>) {
+          handleHistory(s, cmd.id, body, batch);
+        } else if constexpr (std::is_same_v<T, proto::PingCommand>) {
+          proto::encodePingReply(nextMessage(batch), cmd.id);
+        } else if constexpr (std::is_same_v<T, proto::SendCommand>) {
+          // Asynchronous messages need an application handler; without one
+          // they are accepted and dropped (docs/protocol.md).
+        } else if constexpr (std::is_same_v<T, proto::RpcCommand>) {
+          proto::encodeErrorReply(nextMessage(batch), cmd.id, proto::ErrorCode::NotAvailable);
+        } else if constexpr (std::is_same_v<T, proto::RefreshCommand>) {
+          handleRefresh(s, cmd.id, body, batch);
+        } else if constexpr (std::is_same_v<T, proto::SubRefreshCommand>) {
+          handleSubRefresh(s, cmd.id, body, batch);
+        }
+      },
+      cmd.body);
+}
+
+void ClientProtocol::send(Session& s, std::string_view frame) {
+  // Replies collected for this session's current frame go first, so that
+  // everything leaves in the order it was decided.
+  LoopState& L = loopState(s.ws->loopIndex());
+  if (L.batchSerial == s.serial && !L.batch.empty() && frame.data() != L.batch.data()) {
+    std::string earlier = std::move(L.batch);
+    L.batch.clear();
+    send(s, earlier);
+  }
+  metrics_.messagesOut.fetch_add(1, std::memory_order_relaxed);
+  metrics_.bytesOut.fetch_add(frame.size(), std::memory_order_relaxed);
+  s.ws->sendText(frame);
+}
+
+void ClientProtocol::sendReplyError(Session& s, std::uint32_t id, proto::ErrorCode code) {
+  std::string out;
+  proto::encodeErrorReply(out, id, code);
+  send(s, out);
+}
+
+void ClientProtocol::disconnect(Session& s, proto::DisconnectCode code, std::string_view reason) {
+  if (s.state == Session::State::Closed) return;
+  const proto::DisconnectInfo& info = proto::disconnectInfo(code);
+  // The close callback (onClose) runs inside close() and frees the session.
+  s.ws->close(static_cast<std::uint16_t>(code), reason.empty() ? info.reason : reason);
+}
+
+void ClientProtocol::onClose(WebSocket& ws, std::uint16_t) {
+  LoopState& L = loopState(ws.loopIndex());
+  Session* s = L.sessions.find(std::any_cast<std::uint64_t>(ws.userData()));
+  if (!s) return;
+  if (s->state == Session::State::Connected) metrics_.sessions.fetch_sub(1, std::memory_order_relaxed);
+  s->state = Session::State::Closed;
+  // Leave every channel: presence entries go, leave pushes go out.
+  for (auto& [channel, sub] : s->subscriptions) {
+    broker_.unsubscribe(channel, s->client, sub.leavePush);
+    metrics_.subscriptions.fetch_sub(1, std::memory_order_relaxed);
+  }
+  s->subscriptions.clear();
+  if (!s->user.empty()) L.removeUser(*s);
+  L.sessions.remove(s);
+}
+
+void ClientProtocol::sweep(unsigned loop) {
+  LoopState& L = loopState(loop);
+  std::int64_t now = nowMs();
+  std::int64_t nowSec = now / 1000;
+  const std::int64_t pingMs = std::chrono::duration_cast<std::chrono::milliseconds>(config_.pingInterval).count();
+  const std::int64_t pongMs = std::chrono::duration_cast<std::chrono::milliseconds>(config_.pongTimeout).count();
+  // Collect first: disconnecting removes sessions from the table.
+  std::vector<std::pair<std::uint64_t, proto::DisconnectCode>> doomed;
+  for (const auto& sp : L.sessions.all()) {
+    Session& s = *sp;
+    if (s.state == Session::State::Connecting) {
+      if (!s.connectPending && now - s.openedMs >= kStaleMs) doomed.emplace_back(s.serial, proto::DisconnectCode::Stale);
+      continue;
+    }
+    if (s.state != Session::State::Connected) continue;
+    if (s.expiresAt && nowSec >= s.expiresAt + kExpiryGraceSec) {
+      doomed.emplace_back(s.serial, proto::DisconnectCode::Expired);
+      continue;
+    }
+    if (s.awaitingPong && now - s.lastPingMs >= pongMs) {
+      doomed.emplace_back(s.serial, proto::DisconnectCode::NoPong);
+      continue;
+    }
+    for (auto& [channel, sub] : s.subscriptions) {
+      if (sub.expiresAt && nowSec >= sub.expiresAt + kExpiryGraceSec) {
+        doomed.emplace_back(s.serial, proto::DisconnectCode::SubscriptionExpired);
+        break;
+      }
+    }
+    if (now - s.lastPingMs >= pingMs) {
+      s.lastPingMs = now;
+      s.awaitingPong = true;
+      std::string ping;
+      proto::encodeServerPing(ping);
+      send(s, ping);
+    }
+  }
+  for (auto [serial, code] : doomed) {
+    if (Session* s = L.sessions.find(serial)) {
+      if (metrics_.refuse(proto::disconnectInfo(code).name))
+        spdlog::info("disconnecting client {}: {}", s->client, proto::disconnectInfo(code).reason);
+      disconnect(*s, code);
+    }
+  }
+  broker_.sweep(std::chrono::seconds(30));
+}
+
+}  // namespace herald::server
+
+namespace herald::server {
+
+void ClientProtocol::disconnectUser(std::string user, std::string client, std::uint32_t code, std::string reason) {
+  for (unsigned i = 0; i < app_.threads(); ++i) {
+    app_.deferTo(i, [this, i, user, client, code, reason] {
+      LoopState& L = loopState(i);
+      auto it = L.byUser.find(user);
+      if (it == L.byUser.end()) return;
+      std::vector<std::uint64_t> serials = it->second;  // disconnecting edits the index
+      for (std::uint64_t serial : serials) {
+        Session* s = L.sessions.find(serial);
+        if (!s || (!client.empty() && s->client != client) || s->state == Session::State::Closed) continue;
+        s->ws->close(static_cast<std::uint16_t>(code), reason);
+      }
+    });
+  }
+}
+
+void ClientProtocol::unsubscribeUser(std::string user, std::string client, std::string channel) {
+  for (unsigned i = 0; i < app_.threads(); ++i) {
+    app_.deferTo(i, [this, i, user, client, channel] {
+      LoopState& L = loopState(i);
+      auto it = L.byUser.find(user);
+      if (it == L.byUser.end()) return;
+      for (std::uint64_t serial : it->second) {
+        Session* s = L.sessions.find(serial);
+        if (!s || (!client.empty() && s->client != client) || !s->subscriptions.contains(channel)) continue;
+        endSubscription(*s, channel);
+        std::string push;
+        const auto& info = proto::unsubscribeInfo(proto::UnsubscribeCode::Server);
+        proto::encodeUnsubscribePush(push, channel, {static_cast<std::uint32_t>(info.code), info.reason});
+        send(*s, push);
+      }
+    });
+  }
+}
+
+void ClientProtocol::subscribeUser(std::string user, std::string client, std::string channel) {
+  for (unsigned i = 0; i < app_.threads(); ++i) {
+    app_.deferTo(i, [this, i, user, client, channel] {
+      LoopState& L = loopState(i);
+      auto it = L.byUser.find(user);
+      if (it == L.byUser.end()) return;
+      for (std::uint64_t serial : it->second) {
+        Session* s = L.sessions.find(serial);
+        if (!s || (!client.empty() && s->client != client) || s->subscriptions.contains(channel)) continue;
+        SubscribeSpec spec;
+        spec.channel = channel;
+        spec.fromServer = true;
+        spec.recoverable = true;
+        startSubscribe(*s, std::move(spec), [this, channel](Session& s2, std::optional<proto::ErrorCode> error,
+                                                            SubscribeReply& r) {
+          if (error) return;
+          std::string push;
+          proto::encodeSubscribePush(push, channel,
+                                     {.recoverable = r.recoverable,
+                                      .epoch = r.outcome.hasHistory && r.recoverable ? std::string_view(r.outcome.epoch) : "",
+                                      .offset = r.outcome.hasHistory && r.recoverable ? r.outcome.top : 0,
+                                      .positioned = r.positioned});
+          send(s2, push);
+        });
+      }
+    });
+  }
+}
+
+}  // namespace herald::server

@@ -1,0 +1,107 @@
+#pragma once
+// The Centrifugo client protocol over WebSocket (/connection/websocket):
+// sessions, commands, replies, pings, and the server's own actions on
+// clients (disconnect, subscribe, unsubscribe from the HTTP API).
+//
+// Everything about a session happens on its connection's loop. Broker calls
+// answer on that loop too; their callbacks find the session again by its
+// serial number, since it may have gone away meanwhile.
+
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth_gate.hpp"
+#include "config/config.hpp"
+#include "herald/broker/broker.hpp"
+#include "herald/engine/app.hpp"
+#include "herald/proto/command_decoder.hpp"
+#include "herald/proto/reply.hpp"
+#include "metrics.hpp"
+#include "session.hpp"
+
+namespace herald::server {
+
+class ClientProtocol {
+ public:
+  ClientProtocol(const ServerConfig& config, App& app, broker::Broker& broker, const AuthGate& auth, Metrics& metrics);
+  ~ClientProtocol();
+
+  // The endpoint's behaviour, for app.ws("/connection/websocket", ...).
+  WsBehavior behavior();
+  // Starts each loop's once-a-second sweep: pings, pongs, expiry, stale
+  // connections. Call before app.run().
+  void startTimers();
+
+  // Server-side actions, callable from any loop; they reach every loop.
+  // An empty `client` means every connection of the user.
+  void disconnectUser(std::string user, std::string client, std::uint32_t code, std::string reason);
+  void unsubscribeUser(std::string user, std::string client, std::string channel);
+  void subscribeUser(std::string user, std::string client, std::string channel);
+
+ private:
+  struct LoopState;
+
+  // Lifecycle (client_protocol.cpp).
+  void onOpen(WebSocket& ws);
+  void onMessage(WebSocket& ws, std::string_view payload);
+  void onClose(WebSocket& ws, std::uint16_t code);
+  void sweep(unsigned loop);
+  void handle(Session& s, const proto::Command& cmd, std::string& batch);
+  bool rateLimited(Session& s, std::int64_t nowMs);
+  void disconnect(Session& s, proto::DisconnectCode code, std::string_view reason = {});
+  void send(Session& s, std::string_view frame);
+  void sendReplyError(Session& s, std::uint32_t id, proto::ErrorCode code);
+  LoopState& loopState(unsigned loop) { return *loops_[loop]; }
+  std::int64_t nowMs() const;
+
+  // Commands (client_commands.cpp).
+  void handleConnect(Session& s, std::uint32_t id, const proto::ConnectCommand& cmd, std::string& batch);
+  void markConnected(Session& s);
+  void handleSubscribe(Session& s, std::uint32_t id, const proto::SubscribeCommand& cmd, std::string& batch);
+  void handleUnsubscribe(Session& s, std::uint32_t id, const proto::UnsubscribeCommand& cmd, std::string& batch);
+  void handlePublish(Session& s, std::uint32_t id, const proto::PublishCommand& cmd, std::string& batch);
+  void handlePresence(Session& s, std::uint32_t id, std::string_view channel, bool statsOnly, std::string& batch);
+  void handleHistory(Session& s, std::uint32_t id, const proto::HistoryCommand& cmd, std::string& batch);
+  void handleRefresh(Session& s, std::uint32_t id, const proto::RefreshCommand& cmd, std::string& batch);
+  void handleSubRefresh(Session& s, std::uint32_t id, const proto::SubRefreshCommand& cmd, std::string& batch);
+
+  // Replies owned until they are sent (client_protocol_state.hpp).
+ public:
+  struct SubscribeReply;
+
+ private:
+  struct SubscribeSpec {
+    std::string channel;
+    bool recover = false;
+    std::uint64_t offset = 0;
+    std::string epoch;
+    bool positioned = false;
+    bool recoverable = false;
+    bool joinLeave = false;
+    std::int64_t expiresAt = 0;
+    std::string chanInfo;
+    bool fromServer = false;
+  };
+  // Starts a subscription; `done` gets its outcome or an error, on the
+  // session's loop, if the session still exists.
+  using SubscribeDone = std::function<void(Session&, std::optional<proto::ErrorCode>, SubscribeReply&)>;
+  void startSubscribe(Session& s, SubscribeSpec spec, SubscribeDone done);
+  // Ends a subscription the client had (or was getting).
+  void endSubscription(Session& s, const std::string& channel);
+  // The channel's options, or null with the error to answer.
+  const ChannelOptions* channelOptions(std::string_view channel, proto::ErrorCode& error) const;
+
+  const ServerConfig& config_;
+  App& app_;
+  broker::Broker& broker_;
+  const AuthGate& auth_;
+  Metrics& metrics_;
+  std::string node_;
+  std::vector<std::unique_ptr<LoopState>> loops_;
+};
+
+}  // namespace herald::server

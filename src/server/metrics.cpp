@@ -1,0 +1,78 @@
+#include "metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace herald::server {
+
+void LatencyHistogram::observe(std::chrono::microseconds latency) {
+  double seconds = static_cast<double>(latency.count()) / 1e6;
+  std::size_t i = 0;
+  while (i < kBoundsSeconds.size() && seconds > kBoundsSeconds[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sumMicros_.fetch_add(static_cast<std::uint64_t>(latency.count()), std::memory_order_relaxed);
+}
+
+void LatencyHistogram::render(std::string& out, std::string_view name, std::string_view help) const {
+  out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBoundsSeconds.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, kBoundsSeconds[i], cumulative);
+  }
+  cumulative += buckets_.back().load(std::memory_order_relaxed);
+  out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
+  out += fmt::format("{}_sum {}\n", name, static_cast<double>(sumMicros_.load(std::memory_order_relaxed)) / 1e6);
+  out += fmt::format("{}_count {}\n", name, count_.load(std::memory_order_relaxed));
+}
+
+bool Metrics::refuse(std::string_view reason) {
+  std::lock_guard lock(refusalsMutex_);
+  auto it = refusals_.find(reason);
+  if (it == refusals_.end()) {
+    refusals_.emplace(std::string(reason), 1);
+    return true;
+  }
+  ++it->second;
+  return false;
+}
+
+namespace {
+
+template <class T>
+void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, T value) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+}
+
+std::uint64_t get(const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); }
+std::int64_t get(const std::atomic<std::int64_t>& a) { return a.load(std::memory_order_relaxed); }
+
+}  // namespace
+
+std::string Metrics::render(const Snapshot& s) const {
+  std::string out;
+  metric(out, "herald_connections", "gauge", "Open TCP connections (HTTP and WebSocket).", s.connections);
+  metric(out, "herald_clients", "gauge", "Clients connected through the client protocol.", get(sessions));
+  metric(out, "herald_subscriptions", "gauge", "Channel subscriptions of connected clients.", get(subscriptions));
+  metric(out, "herald_channels", "gauge", "Channels with state in memory.", s.channels);
+  metric(out, "herald_messages_in_total", "counter", "WebSocket messages received from clients.", get(messagesIn));
+  metric(out, "herald_bytes_in_total", "counter", "Bytes of WebSocket messages received from clients.", get(bytesIn));
+  metric(out, "herald_messages_out_total", "counter", "Replies and pushes sent to single clients.", get(messagesOut));
+  metric(out, "herald_bytes_out_total", "counter", "Bytes of replies and pushes sent to single clients.", get(bytesOut));
+  metric(out, "herald_commands_total", "counter", "Client protocol commands served.", get(commands));
+  metric(out, "herald_publications_total", "counter", "Publications accepted (client protocol and HTTP API).",
+         get(publications));
+  metric(out, "herald_fanout_publications_total", "counter", "Publications handed out to subscribers.",
+         s.fanoutPublications);
+  metric(out, "herald_api_requests_total", "counter", "Server HTTP API requests.", get(apiRequests));
+  metric(out, "herald_history_commits_total", "counter", "History store commits (each may hold many publications).",
+         get(historyCommits));
+  commitLatency.render(out, "herald_history_commit_seconds", "Time from a history append to its commit.");
+  out += "# HELP herald_refusals_total Requests and connections refused, by reason.\n";
+  out += "# TYPE herald_refusals_total counter\n";
+  std::lock_guard lock(refusalsMutex_);
+  for (const auto& [reason, count] : refusals_) out += fmt::format("herald_refusals_total{{reason=\"{}\"}} {}\n", reason, count);
+  return out;
+}
+
+}  // namespace herald::server

@@ -1,0 +1,60 @@
+#pragma once
+// The server's counters and the Prometheus text of /metrics. Counters are
+// relaxed atomics bumped from every loop; /metrics reads them as they are.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace herald::server {
+
+// A fixed-bucket histogram (Prometheus `le` buckets), lock-free to observe.
+class LatencyHistogram {
+ public:
+  static constexpr std::array<double, 12> kBoundsSeconds{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
+                                                         0.05,   0.1,   0.2,   0.5,   1.0,  2.0};
+  void observe(std::chrono::microseconds latency);
+  void render(std::string& out, std::string_view name, std::string_view help) const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kBoundsSeconds.size() + 1> buckets_{};
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sumMicros_{0};
+};
+
+struct Metrics {
+  std::atomic<std::int64_t> sessions{0};       // connected clients (after connect)
+  std::atomic<std::int64_t> subscriptions{0};
+  std::atomic<std::uint64_t> messagesIn{0};    // WebSocket messages from clients
+  std::atomic<std::uint64_t> bytesIn{0};
+  std::atomic<std::uint64_t> messagesOut{0};   // replies and pushes to one client
+  std::atomic<std::uint64_t> bytesOut{0};
+  std::atomic<std::uint64_t> commands{0};
+  std::atomic<std::uint64_t> publications{0};  // accepted publications (client and API)
+  std::atomic<std::uint64_t> apiRequests{0};
+  std::atomic<std::uint64_t> historyCommits{0};
+  LatencyHistogram commitLatency;
+
+  // Counts one refusal under `reason` (a short snake_case word) and tells
+  // whether it is the first of its kind (to log it once).
+  bool refuse(std::string_view reason);
+
+  // Gauges read at scrape time.
+  struct Snapshot {
+    std::size_t connections = 0;
+    std::size_t channels = 0;
+    std::uint64_t fanoutPublications = 0;
+  };
+  std::string render(const Snapshot& snapshot) const;
+
+ private:
+  mutable std::mutex refusalsMutex_;
+  std::map<std::string, std::uint64_t, std::less<>> refusals_;
+};
+
+}  // namespace herald::server
