@@ -315,4 +315,29 @@ void ClientProtocol::subscribeUser(std::string user, std::string client, std::st
   }
 }
 
+void ClientProtocol::refreshUser(std::string user, std::string client, std::int64_t expireAt, bool expired) {
+  if (expired) {
+    const auto& info = proto::disconnectInfo(proto::DisconnectCode::Expired);
+    return disconnectUser(std::move(user), std::move(client), static_cast<std::uint32_t>(info.code),
+                          std::string(info.reason));
+  }
+  for (unsigned i = 0; i < app_.threads(); ++i) {
+    app_.deferTo(i, [this, i, user, client, expireAt] {
+      LoopState& L = loopState(i);
+      auto it = L.byUser.find(user);
+      if (it == L.byUser.end()) return;
+      std::int64_t nowSec = nowMs() / 1000;
+      for (std::uint64_t serial : it->second) {
+        Session* s = L.sessions.find(serial);
+        if (!s || (!client.empty() && s->client != client)) continue;
+        s->expiresAt = expireAt;
+        std::string push;
+        proto::encodeRefreshPush(
+            push, {expireAt != 0, expireAt > nowSec ? static_cast<std::uint32_t>(expireAt - nowSec) : 0});
+        send(*s, push);
+      }
+    });
+  }
+}
+
 }  // namespace herald::server

@@ -41,6 +41,9 @@ class ClientProtocol {
   void disconnectUser(std::string user, std::string client, std::uint32_t code, std::string reason);
   void unsubscribeUser(std::string user, std::string client, std::string channel);
   void subscribeUser(std::string user, std::string client, std::string channel);
+  // Sets when the user's connections expire (Unix seconds, 0: never) and
+  // tells them with a refresh push; `expired` disconnects them with 3005.
+  void refreshUser(std::string user, std::string client, std::int64_t expireAt, bool expired);
 
  private:
   struct LoopState;

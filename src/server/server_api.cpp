@@ -293,10 +293,13 @@ struct ApiMethods {
       if (!p.bad.empty()) return done(errorOutcome(proto::ErrorCode::BadRequest, p.bad));
       if (!channel.empty())
         if (auto e = checkChannel(channel)) return done(*e);
+      std::int64_t expireAt = method == "refresh" ? p.integer("expire_at", 0) : 0;
+      bool expired = method == "refresh" && p.boolean("expired");
+      if (!p.bad.empty()) return done(errorOutcome(proto::ErrorCode::BadRequest, p.bad));
       if (method == "disconnect") api.clients_.disconnectUser(user, client, code, reason);
       else if (method == "unsubscribe") api.clients_.unsubscribeUser(user, client, channel);
       else if (method == "subscribe") api.clients_.subscribeUser(user, client, channel);
-      else api.clients_.disconnectUser(user, client, static_cast<std::uint32_t>(proto::DisconnectCode::Expired), "refresh");
+      else api.clients_.refreshUser(user, client, expireAt, expired);
       return done({false, "{}"});
     }
     if (method == "info") {
