@@ -68,6 +68,12 @@ void addBenchCommand(CLI::App& app, std::function<int()>& action) {
   sub->add_flag("--compression", o->compression, "offer permessage-deflate");
   sub->add_option("--ca-file", o->caFile, "wss: trust only this CA certificate (PEM)")->check(CLI::ExistingFile);
   sub->add_flag("--insecure", o->insecure, "wss: do not verify the server's certificate (tests only)");
+  sub->add_option("--protocol", o->protocol,
+                  "raw (example servers) or centrifugo (herald serve's client protocol; idle and fanout)")
+      ->check(CLI::IsMember({"raw", "centrifugo"}))
+      ->capture_default_str();
+  sub->add_option("--channel", o->channel, "--protocol centrifugo: the channel to subscribe and publish to")
+      ->capture_default_str();
   sub->add_flag("--json", o->json, "print the report as JSON on stdout");
   sub->add_flag("-q,--quiet", o->quiet, "no progress line on stderr");
   sub->add_option("--server-pid", o->serverPid, "the server's PID, to report its CPU and memory from /proc");

@@ -26,6 +26,10 @@ struct BenchOptions {
   bool quiet = false;            // no progress line
   int serverPid = 0;             // 0: do not sample the server
   unsigned sourceAddresses = 0;  // 0: ceil(connections / 25000)
+  // raw: the engine's example servers (echo, broadcast); centrifugo: the
+  // client protocol of `herald serve` (idle and fanout), on `channel`.
+  std::string protocol = "raw";
+  std::string channel = "bench";
 };
 
 // Runs one bench scenario: progress on stderr, the report on stdout. Returns

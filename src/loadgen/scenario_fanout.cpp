@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "loadgen/centrifugo_wire.hpp"
 #include "loadgen/scenario.hpp"
 
 namespace herald::loadgen {
@@ -32,6 +33,7 @@ constexpr std::size_t kHeaderBytes = 20;
 struct Subscriber {
   WebSocket* ws = nullptr;
   bool opened = false;
+  bool helloDone = false;  // --protocol centrifugo: connected and subscribed
   std::vector<std::uint64_t> next;  // per publisher: the sequence number expected next
 };
 
@@ -43,6 +45,8 @@ struct Publisher {
   std::uint64_t scheduleStartNs = 0;
   std::uint64_t sentOnSchedule = 0;
   Subscriber* pacer = nullptr;  // --rate 0: a subscriber on the same loop
+  std::uint32_t commandId = 2;  // --protocol centrifugo: the next publish's id
+  bool helloDone = false;
 };
 
 struct FanoutLoop {
@@ -51,6 +55,7 @@ struct FanoutLoop {
   std::vector<Publisher*> byId;  // publishers of this loop, by id (null elsewhere)
   std::unique_ptr<Ramp> ramp;
   std::string payload;
+  std::string frame;  // --protocol centrifugo: the publish command being sent
   bool sending = false;
 };
 
@@ -135,10 +140,23 @@ class FanoutScenario final : public Scenario {
     L.pubs.push_back(std::move(pub));
     L.byId[id] = p;
     WsBehavior b = clientBehavior();
-    b.open = [&w, &L, p](WebSocket& ws) {
+    b.open = [this, &w, &L, p](WebSocket& ws) {
       p->ws = &ws;
-      opened(w, L);
+      if (!centrifugo()) return opened(w, L);
+      ws.sendText(centrifugo::hello({}));
     };
+    if (centrifugo()) {
+      b.message = [&w, &L, p](WebSocket& ws, std::string_view msg, ws::Opcode) {
+        if (centrifugo::isPing(msg)) return void(ws.sendText("{}"));
+        std::string error;
+        if (!p->helloDone && centrifugo::isHelloDone(msg, false, error)) {
+          p->helloDone = true;
+          if (!error.empty()) return failed(w, L, "publisher " + error);
+          opened(w, L);
+        }
+        // Publish replies are not waited for: the subscribers see the result.
+      };
+    }
     b.drain = [this, &w, &L, p](WebSocket&) {
       p->blocked = false;
       pump(w, L, *p);
@@ -147,7 +165,7 @@ class FanoutScenario final : public Scenario {
       p->ws = nullptr;
       closed(w, "publisher", code, reason);
     };
-    // b.message stays empty: publishers ignore what they receive.
+    // With the raw protocol b.message stays empty: publishers ignore what they receive.
     w.app.connect(urlFor(id), std::move(b), clientOptions([&w, &L](std::string_view e) { failed(w, L, e); }));
   }
 
@@ -157,13 +175,33 @@ class FanoutScenario final : public Scenario {
     s->next.assign(o_.publishers, 0);
     L.subs.push_back(std::move(sub));
     WsBehavior b = clientBehavior();
-    b.open = [&w, &L, s](WebSocket& ws) {
+    b.open = [this, &w, &L, s](WebSocket& ws) {
       s->ws = &ws;
+      if (centrifugo()) return void(ws.sendText(centrifugo::hello(o_.channel)));
       s->opened = true;
       ++w.stats.receivers;
       opened(w, L);
     };
-    b.message = [this, &w, &L, s](WebSocket&, std::string_view msg, ws::Opcode) { onDelivery(w, L, *s, msg); };
+    b.message = [this, &w, &L, s](WebSocket& ws, std::string_view msg, ws::Opcode) {
+      if (!centrifugo()) return onDelivery(w, L, *s, msg);
+      if (centrifugo::isPing(msg)) return void(ws.sendText("{}"));
+      if (!s->helloDone) {
+        std::string error;
+        if (!centrifugo::isHelloDone(msg, true, error)) return;
+        s->helloDone = true;
+        if (!error.empty()) return failed(w, L, "subscriber " + error);
+        s->opened = true;
+        ++w.stats.receivers;
+        return opened(w, L);
+      }
+      // Publications may share a frame, one per line.
+      while (!msg.empty()) {
+        std::size_t nl = msg.find('\n');
+        onDelivery(w, L, *s, msg.substr(0, nl));
+        if (nl == std::string_view::npos) break;
+        msg.remove_prefix(nl + 1);
+      }
+    };
     b.close = [&w, s](WebSocket&, std::uint16_t code, std::string_view reason) {
       s->ws = nullptr;
       closed(w, "subscriber", code, reason);
@@ -177,6 +215,7 @@ class FanoutScenario final : public Scenario {
     w.settle();
     L.ramp->settled();
   }
+  static void failed(Worker& w, FanoutLoop& L, const std::string& error) { failed(w, L, std::string_view(error)); }
   static void failed(Worker& w, FanoutLoop& L, std::string_view error) {
     w.count(&Counters::failed);
     w.stats.error(error);
@@ -217,7 +256,14 @@ class FanoutScenario final : public Scenario {
     std::memcpy(out, &p.id, 4);
     std::memcpy(out + 4, &p.nextSeq, 8);
     std::memcpy(out + 12, &now, 8);
-    SendResult r = p.ws->send(L.payload, ws::Opcode::Binary);
+    SendResult r;
+    if (centrifugo()) {
+      centrifugo::encodePublish(L.frame, p.commandId++, o_.channel, reinterpret_cast<const unsigned char*>(out),
+                                kHeaderBytes, o_.size - kHeaderBytes);
+      r = p.ws->send(L.frame, ws::Opcode::Text);
+    } else {
+      r = p.ws->send(L.payload, ws::Opcode::Binary);
+    }
     if (r == SendResult::Dropped) {
       p.blocked = true;
       ++w.stats.stalls;
@@ -238,13 +284,28 @@ class FanoutScenario final : public Scenario {
     const std::uint64_t now = nowNs();
     std::uint32_t id = 0;
     std::uint64_t seq = 0, sentAt = 0;
-    if (msg.size() >= kHeaderBytes) {
+    unsigned char header[kHeaderBytes];
+    if (centrifugo()) {
+      if (!centrifugo::decodePublication(msg, header, kHeaderBytes, o_.size - kHeaderBytes)) {
+        if (msg.starts_with(R"({"id":)")) return;  // a late reply, not a delivery
+        ++w.stats.corrupt;
+        w.stats.error("a delivery was not a publication any publisher sent");
+        return;
+      }
+      std::memcpy(&id, header, 4);
+      std::memcpy(&seq, header + 4, 8);
+      std::memcpy(&sentAt, header + 12, 8);
+      if (id >= o_.publishers) {
+        ++w.stats.corrupt;
+        return;
+      }
+    } else if (msg.size() >= kHeaderBytes) {
       std::memcpy(&id, msg.data(), 4);
       std::memcpy(&seq, msg.data() + 4, 8);
       std::memcpy(&sentAt, msg.data() + 12, 8);
     }
-    if (msg.size() != o_.size || id >= o_.publishers ||
-        std::memcmp(msg.data() + kHeaderBytes, L.payload.data() + kHeaderBytes, msg.size() - kHeaderBytes) != 0) {
+    if (!centrifugo() && (msg.size() != o_.size || id >= o_.publishers ||
+        std::memcmp(msg.data() + kHeaderBytes, L.payload.data() + kHeaderBytes, msg.size() - kHeaderBytes) != 0)) {
       ++w.stats.corrupt;
       w.stats.error("a delivery was not a message any publisher sent");
       return;
@@ -261,10 +322,12 @@ class FanoutScenario final : public Scenario {
     }
     if (w.recording && now > sentAt) w.stats.latency.record(now - sentAt);
     w.count(&Counters::received);
-    w.count(&Counters::bytes, msg.size());
+    w.count(&Counters::bytes, centrifugo() ? o_.size : msg.size());
     Publisher* p = L.byId[id];
     if (p && p->pacer == &s) pump(w, L, *p);
   }
+
+  bool centrifugo() const { return o_.protocol == "centrifugo"; }
 
   std::vector<std::unique_ptr<FanoutLoop>> loops_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> finalSent_;  // per publisher, written at stopTraffic

@@ -2,6 +2,7 @@
 // With --server-pid: the server's RSS before connecting and once all are
 // open (so its memory per connection), and its CPU time while connecting
 // and while holding. This process's own RSS per connection too.
+#include "loadgen/centrifugo_wire.hpp"
 #include "loadgen/scenario.hpp"
 
 namespace herald::loadgen {
@@ -78,12 +79,34 @@ class IdleScenario final : public Scenario {
  private:
   void launch(Worker& w, IdleLoop& L, std::size_t id) {
     WsBehavior b = clientBehavior();
-    b.open = [&w, &L](WebSocket&) {
+    auto opened = [&w, &L] {
       w.count(&Counters::opened);
       ++w.stats.open;
       w.settle();
       L.ramp->settled();
     };
+    // With --protocol centrifugo a connection counts as open once it is
+    // connected and subscribed to --channel, and it answers server pings.
+    bool centrifugo = o_.protocol == "centrifugo";
+    b.open = [this, centrifugo, opened](WebSocket& ws) {
+      if (centrifugo) return void(ws.sendText(centrifugo::hello(o_.channel)));
+      opened();
+    };
+    if (centrifugo) {
+      auto done = std::make_shared<bool>(false);
+      b.message = [&w, &L, opened, done](WebSocket& ws, std::string_view msg, ws::Opcode) {
+        if (centrifugo::isPing(msg)) return void(ws.sendText("{}"));
+        std::string error;
+        if (*done || !centrifugo::isHelloDone(msg, true, error)) return;
+        *done = true;
+        if (error.empty()) return opened();
+        w.count(&Counters::failed);
+        w.stats.error(error);
+        w.settle();
+        L.ramp->settled();
+        ws.close();
+      };
+    }
     b.close = [&w](WebSocket&, std::uint16_t code, std::string_view reason) {
       --w.stats.open;
       if (!w.stopping) w.stats.error(closeReason(code, reason));
