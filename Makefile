@@ -29,11 +29,11 @@ fuzz-build: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)
 
-# Until the messaging server lands, `make run` serves the broadcast example:
-# every message a client sends reaches every other client.
+# `make run`: the messaging server with the demo configuration (anonymous
+# clients allowed, a `chat:` namespace with durable history and presence).
 run: build
-	@echo "Herald broadcast example on ws://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	@./build/release/examples/broadcast --host 127.0.0.1 --port $(PORT)
+	@echo "herald serve: ws://127.0.0.1:$(PORT)/connection/websocket (Centrifugo protocol), API http://127.0.0.1:$(PORT)/api/ (key demo-api-key); Ctrl-C stops it"
+	@./build/release/src/app/herald serve --config herald.demo.toml --port $(PORT)
 
 # Every tier, on a release build and again under ASan+UBSan, then each fuzz
 # target for FUZZ_SECONDS.
