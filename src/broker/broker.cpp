@@ -89,7 +89,7 @@ void Broker::subscribe(SubscribeRequest req, unsigned replyLoop, std::function<v
     ChannelState* ch = channelState(shards_[owner]->channels, resolver_, req.channel, host_.nowMs(), out.failure);
     if (!ch) return host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
 
-    ch->subscribers.insert(req.who.client);
+    ++ch->subscribers;
     out.hasHistory = ch->hasHistory;
     if (ch->hasHistory) {
       ch->trim(host_.nowMs());
@@ -123,7 +123,7 @@ void Broker::unsubscribe(std::string channel, std::string client, bool leavePush
     auto it = channels.find(channel);
     if (it == channels.end()) return;
     ChannelState& ch = *it->second;
-    ch.subscribers.erase(client);
+    if (ch.subscribers > 0) --ch.subscribers;
     ch.lastActiveMs = host_.nowMs();
     auto p = ch.presence.find(client);
     ClientDescription who;
@@ -293,7 +293,7 @@ void Broker::channels(unsigned replyLoop, std::function<void(std::vector<Channel
     host_.dispatch(i, [this, i, replyLoop, gather] {
       std::vector<ChannelSummary> part;
       for (const auto& [name, ch] : shards_[i]->channels)
-        if (!ch->subscribers.empty()) part.push_back({name, static_cast<std::uint32_t>(ch->subscribers.size())});
+        if (ch->subscribers > 0) part.push_back({name, ch->subscribers});
       // Only the reply loop touches `gather`.
       host_.dispatch(replyLoop, [gather, part = std::move(part)]() mutable {
         for (auto& s : part) gather->all.push_back(std::move(s));
@@ -310,7 +310,7 @@ void Broker::sweep(std::chrono::milliseconds idle) {
   std::int64_t cutoff = host_.nowMs() - idle.count();
   std::erase_if(channels, [cutoff](const auto& entry) {
     const ChannelState& ch = *entry.second;
-    return ch.subscribers.empty() && ch.presence.empty() && ch.inFlight == 0 && ch.lastActiveMs < cutoff;
+    return ch.subscribers == 0 && ch.presence.empty() && ch.inFlight == 0 && ch.lastActiveMs < cutoff;
   });
 }
 

@@ -20,7 +20,9 @@ struct ChannelState {
   std::uint64_t assigned = 0;   // last offset handed to the store (>= committed)
   std::size_t inFlight = 0;     // appends not yet answered by the store
   std::deque<StoredPublication> stream{};  // retained publications, oldest first, ending at `committed`
-  std::unordered_set<std::string> subscribers{};             // client ids
+  // Subscriptions (the server unsubscribes each exactly once), not their
+  // ids: a count costs nothing per subscriber.
+  std::uint32_t subscribers = 0;
   std::unordered_map<std::string, ClientDescription> presence{};  // client id -> who
   std::int64_t lastActiveMs = 0;
 

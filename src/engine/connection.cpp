@@ -276,13 +276,6 @@ void Connection::flush() {
     case WriteQueue::FlushResult::Done:
       break;
   }
-  if (!queueTrimmed_ && state_ == State::Open) {
-    // The buffer that carried the handshake is not kept for reuse: many
-    // connections stay idle, and an active one gets a buffer on its first
-    // send and keeps that.
-    queueTrimmed_ = true;
-    out_.release();
-  }
   if (backlogged_) {
     backlogged_ = false;
     if (state_ == State::Open && behavior().drain) behavior().drain(*this);

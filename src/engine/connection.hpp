@@ -134,7 +134,6 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   bool pingOutstanding_ = false;
   bool shutWrite_ = false;
   bool doomed_ = false;          // over its queue limit; dropped at iteration end
-  bool queueTrimmed_ = false;    // the handshake's write buffer was given back
   std::int64_t lastReadMs_ = 0;
   std::int64_t stateSinceMs_ = 0;
   const Endpoint* endpoint_ = nullptr;

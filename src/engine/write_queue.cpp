@@ -1,13 +1,10 @@
 #include "write_queue.hpp"
 
-
 namespace herald::detail {
 
 namespace {
 
 constexpr std::size_t kMaxIov = 64;
-// An owned buffer larger than this is given back once it has been written.
-constexpr std::size_t kKeepOwnedBytes = 64 * 1024;
 
 }  // namespace
 
@@ -68,14 +65,10 @@ void WriteQueue::dropWritten() {
     for (std::size_t i = 0; i < head_; ++i) segments_[i].shared.reset();
     return;
   }
-  // Everything written: keep one owned buffer's memory for the next frames.
-  if (!segments_.empty() && !segments_.front().shared && segments_.front().own.capacity() <= kKeepOwnedBytes) {
-    segments_.resize(1);
-    segments_.front().own.clear();
-    segments_.front().offset = 0;
-  } else {
-    segments_.clear();
-  }
+  // Everything written: give the memory back. Most connections of a big
+  // server are idle between bursts, and keeping a buffer each costs more
+  // than the allocator's cheap reuse of freed blocks for a busy one.
+  std::vector<Segment>().swap(segments_);
   head_ = 0;
 }
 

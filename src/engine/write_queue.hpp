@@ -3,7 +3,7 @@
 //
 // Bytes a connection produces itself (echoes, pongs, close frames) are
 // appended to an owned segment, so consecutive small frames coalesce into one
-// buffer whose memory is reused. Published frames are shared: the queue holds
+// buffer; once everything is written the memory is given back. Published frames are shared: the queue holds
 // a reference to the one serialized copy instead of copying it.
 
 #include <cstddef>

@@ -81,7 +81,7 @@ void ClientProtocol::handleConnect(Session& s, std::uint32_t id, const proto::Co
     return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::Unauthorized);
   }
   LoopState& L = loopState(s.ws->loopIndex());
-  s.client = L.newClientId();
+  s.setClient(L.newClientId());
   s.user = std::move(creds.user);
   s.connInfo = std::move(creds.info);
   s.expiresAt = creds.expiresAt;
@@ -93,7 +93,7 @@ void ClientProtocol::handleConnect(Session& s, std::uint32_t id, const proto::Co
   }
   if (serverChannels.empty()) {
     markConnected(s);
-    proto::ConnectResult r{.client = s.client,
+    proto::ConnectResult r{.client = s.client(),
                            .version = kVersion,
                            .expires = s.expiresAt != 0,
                            .ttl = ttlFrom(s.expiresAt, nowSec),
@@ -140,7 +140,7 @@ void ClientProtocol::handleConnect(Session& s, std::uint32_t id, const proto::Co
         keep.push_back(std::make_unique<broker::PublicationViews>(gather->results[k]->outcome.publications));
         subs.push_back({gather->channels[k], view(*gather->results[k], *keep.back(), now2)});
       }
-      proto::ConnectResult r2{.client = s2.client,
+      proto::ConnectResult r2{.client = s2.client(),
                               .version = kVersion,
                               .expires = s2.expiresAt != 0,
                               .ttl = ttlFrom(s2.expiresAt, now2),
@@ -187,7 +187,7 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
 
   broker::SubscribeRequest req;
   req.channel = spec.channel;
-  req.who = {s.client, s.user, s.connInfo, spec.chanInfo};
+  req.who = {std::string(s.client()), s.user, s.connInfo, spec.chanInfo};
   req.recover = reply.wasRecovering;
   req.offset = spec.offset;
   req.epoch = std::move(spec.epoch);
@@ -204,7 +204,7 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
                       if (out.failure) {
                         s2->subscriptions.erase(it);
                         metrics_.subscriptions.fetch_sub(1, std::memory_order_relaxed);
-                        broker_.unsubscribe(channel, s2->client, false);
+                        // A failed subscribe registered nothing with the broker.
                         SubscribeReply none;
                         return done(*s2, out.failure->code, none);
                       }
@@ -223,7 +223,7 @@ void ClientProtocol::endSubscription(Session& s, const std::string& channel) {
   if (it == s.subscriptions.end()) return;
   s.ws->unsubscribe(broker::publicationTopic(channel));
   if (it->second.joinLeave) s.ws->unsubscribe(broker::joinLeaveTopic(channel));
-  broker_.unsubscribe(channel, s.client, it->second.leavePush);
+  broker_.unsubscribe(channel, std::string(s.client()), it->second.leavePush);
   s.subscriptions.erase(it);
   metrics_.subscriptions.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -257,7 +257,7 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
       if (metrics_.refuse("invalid_subscription_token")) spdlog::info("subscription token refused: {}", t.reason);
       return disconnect(s, proto::DisconnectCode::InvalidToken);
     }
-    if (grant.channel != channel || grant.user != s.user || (!grant.client.empty() && grant.client != s.client)) {
+    if (grant.channel != channel || grant.user != s.user || (!grant.client.empty() && grant.client != s.client())) {
       metrics_.refuse("permission_denied");
       return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
     }
@@ -311,7 +311,7 @@ void ClientProtocol::handlePublish(Session& s, std::uint32_t id, const proto::Pu
   broker::PublishRequest req;
   req.channel = std::move(channel);
   req.data = std::string(cmd.data);
-  req.info = broker::ClientDescription{s.client, s.user, s.connInfo, subscribed ? sub->second.chanInfo : std::string()};
+  req.info = broker::ClientDescription{std::string(s.client()), s.user, s.connInfo, subscribed ? sub->second.chanInfo : std::string()};
   metrics_.publications.fetch_add(1, std::memory_order_relaxed);
   unsigned loop = s.ws->loopIndex();
   broker_.publish(std::move(req), loop, [this, loop, serial = s.serial, id](broker::PublishOutcome out) {
@@ -403,7 +403,7 @@ void ClientProtocol::handleRefresh(Session& s, std::uint32_t id, const proto::Re
   }
   s.expiresAt = creds.expiresAt;
   proto::encodeRefreshReply(nextMessage(batch), id,
-                            {s.client, kVersion, s.expiresAt != 0, ttlFrom(s.expiresAt, nowSec)});
+                            {s.client(), kVersion, s.expiresAt != 0, ttlFrom(s.expiresAt, nowSec)});
 }
 
 void ClientProtocol::handleSubRefresh(Session& s, std::uint32_t id, const proto::SubRefreshCommand& cmd,

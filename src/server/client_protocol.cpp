@@ -23,7 +23,10 @@ ClientProtocol::ClientProtocol(const ServerConfig& config, App& app, broker::Bro
     : config_(config), app_(app), broker_(broker), auth_(auth), metrics_(metrics) {
   node_ = config.nodeName;
   for (unsigned i = 0; i < app.threads(); ++i) {
-    auto state = std::make_unique<LoopState>(proto::DecodeLimits{.maxChannelBytes = config.maxChannelLength});
+    // The decoder's channel limit is only a guard against absurd input; a
+    // name over client.max_channel_length is refused per command (107), as
+    // Centrifugo does, not with a disconnect.
+    auto state = std::make_unique<LoopState>(proto::DecodeLimits{.maxChannelBytes = 16 * 1024});
     state->rng.seed(std::random_device{}() ^ (static_cast<std::uint64_t>(i) << 32));
     loops_.push_back(std::move(state));
   }
@@ -62,12 +65,10 @@ void ClientProtocol::onOpen(WebSocket& ws) {
   LoopState& L = loopState(ws.loopIndex());
   auto s = std::make_unique<Session>();
   s->ws = &ws;
-  s->serial = L.sessions.nextSerial();
   s->openedMs = nowMs();
-  s->tokens = config_.commandBurst;
+  s->tokens = static_cast<float>(config_.commandBurst);
   s->tokensAtMs = s->openedMs;
-  ws.userData() = s->serial;
-  L.sessions.add(std::move(s));
+  ws.userData() = L.sessions.add(std::move(s))->serial;
 }
 
 void ClientProtocol::onMessage(WebSocket& ws, std::string_view payload) {
@@ -85,7 +86,7 @@ void ClientProtocol::onMessage(WebSocket& ws, std::string_view payload) {
   std::uint64_t serial = s->serial;
   for (std::size_t i = 0; i < r.count; ++i) {
     if (rateLimited(*s, now)) {
-      if (metrics_.refuse("too_many_requests")) spdlog::warn("client {} over the command rate limit", s->client);
+      if (metrics_.refuse("too_many_requests")) spdlog::warn("client {} over the command rate limit", s->client());
       sendReplyError(*s, L.commands[i].id, proto::ErrorCode::TooManyRequests);
       // A client that keeps going after its burst is gone is cut off.
       if (s->tokens < -static_cast<double>(config_.commandBurst)) {
@@ -103,7 +104,7 @@ void ClientProtocol::onMessage(WebSocket& ws, std::string_view payload) {
   L.batchSerial = 0;
   if (!batch.empty()) send(*s, batch);
   if (r.kind == proto::DecodeResult::Error) {
-    if (metrics_.refuse("bad_request")) spdlog::info("client {} sent a bad frame: {}", s->client, r.reason);
+    if (metrics_.refuse("bad_request")) spdlog::info("client {} sent a bad frame: {}", s->client(), r.reason);
     disconnect(*s, r.disconnect, r.reason);
   }
 }
@@ -111,7 +112,7 @@ void ClientProtocol::onMessage(WebSocket& ws, std::string_view payload) {
 bool ClientProtocol::rateLimited(Session& s, std::int64_t now) {
   double elapsed = static_cast<double>(now - s.tokensAtMs) / 1000.0;
   s.tokensAtMs = now;
-  s.tokens = std::min<double>(config_.commandBurst, s.tokens + elapsed * config_.commandsPerSecond);
+  s.tokens = static_cast<float>(std::min<double>(config_.commandBurst, s.tokens + elapsed * config_.commandsPerSecond));
   s.tokens -= 1;
   return s.tokens < 0;
 }
@@ -192,7 +193,7 @@ void ClientProtocol::onClose(WebSocket& ws, std::uint16_t) {
   s->state = Session::State::Closed;
   // Leave every channel: presence entries go, leave pushes go out.
   for (auto& [channel, sub] : s->subscriptions) {
-    broker_.unsubscribe(channel, s->client, sub.leavePush);
+    broker_.unsubscribe(channel, std::string(s->client()), sub.leavePush);
     metrics_.subscriptions.fetch_sub(1, std::memory_order_relaxed);
   }
   s->subscriptions.clear();
@@ -208,20 +209,19 @@ void ClientProtocol::sweep(unsigned loop) {
   const std::int64_t pongMs = std::chrono::duration_cast<std::chrono::milliseconds>(config_.pongTimeout).count();
   // Collect first: disconnecting removes sessions from the table.
   std::vector<std::pair<std::uint64_t, proto::DisconnectCode>> doomed;
-  for (const auto& sp : L.sessions.all()) {
-    Session& s = *sp;
+  L.sessions.forEach([&](Session& s) {
     if (s.state == Session::State::Connecting) {
       if (!s.connectPending && now - s.openedMs >= kStaleMs) doomed.emplace_back(s.serial, proto::DisconnectCode::Stale);
-      continue;
+      return;
     }
-    if (s.state != Session::State::Connected) continue;
+    if (s.state != Session::State::Connected) return;
     if (s.expiresAt && nowSec >= s.expiresAt + kExpiryGraceSec) {
       doomed.emplace_back(s.serial, proto::DisconnectCode::Expired);
-      continue;
+      return;
     }
     if (s.awaitingPong && now - s.lastPingMs >= pongMs) {
       doomed.emplace_back(s.serial, proto::DisconnectCode::NoPong);
-      continue;
+      return;
     }
     for (auto& [channel, sub] : s.subscriptions) {
       if (sub.expiresAt && nowSec >= sub.expiresAt + kExpiryGraceSec) {
@@ -236,11 +236,11 @@ void ClientProtocol::sweep(unsigned loop) {
       proto::encodeServerPing(ping);
       send(s, ping);
     }
-  }
+  });
   for (auto [serial, code] : doomed) {
     if (Session* s = L.sessions.find(serial)) {
       if (metrics_.refuse(proto::disconnectInfo(code).name))
-        spdlog::info("disconnecting client {}: {}", s->client, proto::disconnectInfo(code).reason);
+        spdlog::info("disconnecting client {}: {}", s->client(), proto::disconnectInfo(code).reason);
       disconnect(*s, code);
     }
   }
@@ -260,7 +260,7 @@ void ClientProtocol::disconnectUser(std::string user, std::string client, std::u
       std::vector<std::uint64_t> serials = it->second;  // disconnecting edits the index
       for (std::uint64_t serial : serials) {
         Session* s = L.sessions.find(serial);
-        if (!s || (!client.empty() && s->client != client) || s->state == Session::State::Closed) continue;
+        if (!s || (!client.empty() && s->client() != client) || s->state == Session::State::Closed) continue;
         s->ws->close(static_cast<std::uint16_t>(code), reason);
       }
     });
@@ -275,7 +275,7 @@ void ClientProtocol::unsubscribeUser(std::string user, std::string client, std::
       if (it == L.byUser.end()) return;
       for (std::uint64_t serial : it->second) {
         Session* s = L.sessions.find(serial);
-        if (!s || (!client.empty() && s->client != client) || !s->subscriptions.contains(channel)) continue;
+        if (!s || (!client.empty() && s->client() != client) || !s->subscriptions.contains(channel)) continue;
         endSubscription(*s, channel);
         std::string push;
         const auto& info = proto::unsubscribeInfo(proto::UnsubscribeCode::Server);
@@ -294,7 +294,7 @@ void ClientProtocol::subscribeUser(std::string user, std::string client, std::st
       if (it == L.byUser.end()) return;
       for (std::uint64_t serial : it->second) {
         Session* s = L.sessions.find(serial);
-        if (!s || (!client.empty() && s->client != client) || s->subscriptions.contains(channel)) continue;
+        if (!s || (!client.empty() && s->client() != client) || s->subscriptions.contains(channel)) continue;
         SubscribeSpec spec;
         spec.channel = channel;
         spec.fromServer = true;
@@ -329,7 +329,7 @@ void ClientProtocol::refreshUser(std::string user, std::string client, std::int6
       std::int64_t nowSec = nowMs() / 1000;
       for (std::uint64_t serial : it->second) {
         Session* s = L.sessions.find(serial);
-        if (!s || (!client.empty() && s->client != client)) continue;
+        if (!s || (!client.empty() && s->client() != client)) continue;
         s->expiresAt = expireAt;
         std::string push;
         proto::encodeRefreshPush(

@@ -154,7 +154,8 @@ class Broker {
   // See the header comment for the seam. `done` runs on `replyLoop`.
   void subscribe(SubscribeRequest request, unsigned replyLoop, std::function<void(SubscribeOutcome)> done);
   // Forgets the client's subscription: presence entry, leave push when
-  // `leavePush`. Harmless if it was not subscribed.
+  // `leavePush`. Call exactly once for each subscribe() that did not fail
+  // (also for one that has not answered yet).
   void unsubscribe(std::string channel, std::string client, bool leavePush);
   void publish(PublishRequest request, unsigned replyLoop, std::function<void(PublishOutcome)> done);
   void history(HistoryQuery query, unsigned replyLoop, std::function<void(HistoryOutcome)> done);
