@@ -31,10 +31,13 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Node packages for the interop tests, from the committed lock file.
-if [ -f tests/interop/node/package-lock.json ]; then
-  if [ ! -d tests/interop/node/node_modules ] || \
-     [ tests/interop/node/package-lock.json -nt tests/interop/node/node_modules/.package-lock.json ]; then
-    (cd tests/interop/node && npm ci --no-audit --no-fund --loglevel=error)
+# Node packages for the interop tests (ws; the centrifuge SDK with ws), from
+# the committed lock files.
+for dir in tests/interop/node tests/interop/centrifuge; do
+  if [ -f "$dir/package-lock.json" ]; then
+    if [ ! -d "$dir/node_modules" ] || \
+       [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
   fi
-fi
+done

@@ -1,0 +1,302 @@
+// Shared helpers of the centrifuge SDK acceptance suite: start and stop
+// `herald serve`, mint tokens, call the HTTP API, make SDK clients, wait for
+// events, and cut the network between a client and the server.
+//
+//   HERALD_BIN=/path/to/herald node --test      # in tests/interop/centrifuge
+//
+// Every server binds port 0 in its own temporary directory and is stopped by
+// its PID (SIGTERM, then SIGKILL); nothing is shared between test files.
+
+import { spawn, execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+let Centrifuge, WebSocket;
+try {
+  ({ Centrifuge } = await import('centrifuge'));
+  ({ default: WebSocket } = await import('ws'));
+} catch (err) {
+  const msg =
+    'The npm packages "centrifuge" and "ws" are not installed in tests/interop/centrifuge/node_modules. ' +
+    'Run scripts/install-deps.sh (or `npm ci` in tests/interop/centrifuge) first.';
+  console.error(`\n*** ${msg}\n`);
+  throw new Error(msg, { cause: err });
+}
+export { Centrifuge, WebSocket };
+
+export const SECRET = 'interop-secret-0123456789abcdef';
+export const API_KEY = 'interop-api-key';
+export const STEP_MS = 5_000;  // any single wait for an event
+const START_MS = 10_000;
+const STOP_MS = 5_000;
+
+export const HERALD_BIN = process.env.HERALD_BIN;
+if (!HERALD_BIN) {
+  const msg = 'HERALD_BIN is not set: point it at the herald binary (ctest sets it to the built target).';
+  console.error(`\n*** ${msg}\n`);
+  throw new Error(msg);
+}
+
+// The [client] and [api] sections every test server starts from; a test adds
+// its channel options (a [channel] table and [[namespace]] tables).
+export function baseConfig({ anonymous = true, extraClient = '' } = {}) {
+  return `[client]
+token_hmac_secret = "${SECRET}"
+allow_anonymous = ${anonymous}
+${extraClient}
+[api]
+key = "${API_KEY}"
+`;
+}
+
+// ---- the server process ----------------------------------------------------
+
+export class HeraldServer {
+  constructor(config) {
+    this.config = config;
+    this.dir = mkdtempSync(path.join(tmpdir(), 'herald-centrifuge-'));
+    this.configFile = path.join(this.dir, 'herald.toml');
+    this.dataDir = path.join(this.dir, 'data');
+    writeFileSync(this.configFile, config);
+    this.port = 0;
+    this.proc = null;
+    this.stderr = '';
+  }
+
+  get wsUrl() { return `ws://127.0.0.1:${this.port}/connection/websocket`; }
+  get apiUrl() { return `http://127.0.0.1:${this.port}/api`; }
+
+  // Starts `herald serve` on this.port (0 the first time) and the same data
+  // dir, and resolves once it printed `listening on 127.0.0.1:PORT`.
+  async start() {
+    const args = ['serve', '--config', this.configFile, '--port', String(this.port),
+                  '--data-dir', this.dataDir, '--log-level', 'warn'];
+    const proc = spawn(HERALD_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    this.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (d) => { this.stderr += d; });
+    proc.stdout.setEncoding('utf8');
+    let out = '';
+    const port = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`herald did not print "listening on" within ${START_MS} ms; stderr:\n${this.stderr}`)), START_MS);
+      proc.stdout.on('data', (d) => {
+        out += d;
+        const m = /listening on [^\s]*:(\d+)/.exec(out);
+        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      });
+      proc.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`herald exited before listening (code ${code}, signal ${signal}); stderr:\n${this.stderr}`));
+      });
+      proc.on('error', (err) => { clearTimeout(timer); reject(err); });
+    });
+    this.port = port;
+    return this;
+  }
+
+  // SIGTERM, then SIGKILL after STOP_MS. Resolves with { code, signal }.
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return this.exited;
+    this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), STOP_MS);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+
+  // kill -9: no shutdown, no close frames; clients see the TCP connection die.
+  async kill9() {
+    this.proc.kill('SIGKILL');
+    return this.exited;
+  }
+
+  // A new process on the same port and data dir.
+  async restart() {
+    await this.stop();
+    // The port was just released; another process may bind it meanwhile, but
+    // on a test machine a short retry covers the usual TIME_WAIT races.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.start();
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  async dispose() {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function startHerald(config) {
+  return new HeraldServer(config).start();
+}
+
+// ---- tokens ----------------------------------------------------------------
+
+const b64url = (buf) => Buffer.from(buf).toString('base64url');
+
+// An HS256 JWT signed with SECRET. `ttl` in seconds (negative: already
+// expired); claims such as channels, info, channel are passed through.
+export function makeToken(sub, { ttl = 3600, secret = SECRET, ...claims } = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = { sub, iat: now, ...claims };
+  if (ttl !== 0) payload.exp = now + ttl;
+  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = b64url(JSON.stringify(payload));
+  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+// The same through `herald token`, the documented way to mint one.
+export async function cliToken(args) {
+  const { stdout } = await promisify(execFile)(HERALD_BIN, ['token', '--secret', SECRET, ...args]);
+  return stdout.trim();
+}
+
+// ---- the HTTP API ----------------------------------------------------------
+
+export async function api(server, method, body = {}, { key = API_KEY } = {}) {
+  const res = await fetch(`${server.apiUrl}/${method}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-API-Key': key },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = { raw: text }; }
+  return { status: res.status, body: json };
+}
+
+// An API call that must succeed: returns its `result`.
+export async function apiOk(server, method, body) {
+  const r = await api(server, method, body);
+  if (r.status !== 200 || r.body.error || !('result' in r.body))
+    throw new Error(`API ${method} failed: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.result;
+}
+
+// ---- SDK clients -----------------------------------------------------------
+
+const clients = new Set();
+
+// A Centrifuge client on `url` using the ws package. Not connected yet.
+export function makeClient(url, options = {}) {
+  const c = new Centrifuge(url, {
+    websocket: WebSocket,
+    minReconnectDelay: 100,
+    maxReconnectDelay: 500,
+    timeout: STEP_MS,
+    ...options,
+  });
+  // An unhandled 'error' event would throw inside the SDK: record instead.
+  c.errors = [];
+  c.on('error', (ctx) => c.errors.push(ctx));
+  clients.add(c);
+  return c;
+}
+
+// Connects and resolves with the 'connected' context.
+export async function connectClient(url, options = {}) {
+  const c = makeClient(url, options);
+  const connected = waitFor(c, 'connected');
+  c.connect();
+  c.connectedCtx = await connected;
+  return c;
+}
+
+export function disconnectAll() {
+  for (const c of clients) c.disconnect();
+  clients.clear();
+}
+
+// Resolves with the next `event` of `emitter` for which `pred` holds; rejects
+// after `timeout` ms naming the event.
+export function waitFor(emitter, event, { pred = () => true, timeout = STEP_MS, what = '' } = {}) {
+  return new Promise((resolve, reject) => {
+    const handler = (ctx) => {
+      if (!pred(ctx)) return;
+      clearTimeout(timer);
+      emitter.off(event, handler);
+      resolve(ctx);
+    };
+    const timer = setTimeout(() => {
+      emitter.off(event, handler);
+      reject(new Error(`no '${event}' event ${what} within ${timeout} ms`));
+    }, timeout);
+    // A wait that lost a race must not hold the test file open; while a wait
+    // matters, the client's socket or reconnect timer keeps the loop alive.
+    timer.unref();
+    emitter.on(event, handler);
+  });
+}
+
+// Collects every `event` (for which `pred` holds) into an array, in arrival order.
+export function collect(emitter, event, pred = () => true) {
+  const seen = [];
+  emitter.on(event, (ctx) => { if (pred(ctx)) seen.push(ctx); });
+  return seen;
+}
+
+// Polls `fn` until it returns a truthy value (or resolves to one).
+export async function until(fn, { timeout = STEP_MS, every = 20, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+// Waits until `array` has `n` elements, then returns them.
+export function untilCount(array, n, what = 'events') {
+  return until(() => array.length >= n, { what: `${n} ${what} (have ${array.length})` }).then(() => array);
+}
+
+// ---- a TCP proxy to cut the network --------------------------------------
+
+// Forwards 127.0.0.1:proxy.port to the server's current port. drop() destroys
+// every forwarded connection (the client sees its socket die, as on a network
+// failure); while blocked, new connections are closed at once.
+export class Proxy {
+  constructor(server) {
+    this.server = server;
+    this.blocked = false;
+    this.sockets = new Set();
+    this.listener = net.createServer((client) => {
+      if (this.blocked) return client.destroy();
+      const upstream = net.connect(this.server.port, '127.0.0.1');
+      const pair = [client, upstream];
+      for (const s of pair) {
+        this.sockets.add(s);
+        s.on('error', () => {});
+        s.on('close', () => { this.sockets.delete(s); for (const o of pair) o.destroy(); });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+  }
+  async start() {
+    await new Promise((r) => this.listener.listen(0, '127.0.0.1', r));
+    this.port = this.listener.address().port;
+    return this;
+  }
+  get wsUrl() { return `ws://127.0.0.1:${this.port}/connection/websocket`; }
+  block() { this.blocked = true; }
+  unblock() { this.blocked = false; }
+  drop() { for (const s of this.sockets) s.destroy(); }
+  async close() {
+    this.drop();
+    await new Promise((r) => this.listener.close(r));
+  }
+}
