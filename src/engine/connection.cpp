@@ -171,6 +171,10 @@ void Connection::killSlowConsumer() {
   destroy();
 }
 
+void Connection::notifyDropped(const std::string& topic) {
+  if (state_ == State::Open && wantsDropNotices()) behavior().dropped(*this, topic);
+}
+
 SendResult Connection::sendFrame(ws::Opcode opcode, std::string_view payload) {
   if (state_ != State::Open || doomed_) return SendResult::Dropped;
   if (ws::isControl(opcode)) return queue(opcode, payload);

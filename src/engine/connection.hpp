@@ -66,6 +66,10 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   void checkTimers(std::int64_t nowMs);
   void shutdownForServerStop();
   void killSlowConsumer();
+  // Whether the application hears of publications dropped for this
+  // connection (WsBehavior::dropped), and telling it.
+  bool wantsDropNotices() const { return endpoint_ && behavior().dropped && !behavior().closeOnBackpressureLimit; }
+  void notifyDropped(const std::string& topic);
 
   unsigned loopIndex() const;
   // An HTTP route's handler answered (http_route.hpp): queue the response

@@ -162,13 +162,20 @@ void LoopContext::deliver(std::string_view topic, const SharedPublication& publi
   // sendShared never runs application code nor unsubscribes synchronously
   // (a slow consumer is dropped at the end of the iteration), so the list
   // cannot change under this loop.
-  for (Connection* c : it->second)
-    if (c != exclude) c->deliver(*publication);
+  for (Connection* c : it->second) {
+    if (c == exclude) continue;
+    if (c->deliver(*publication) == SendResult::Dropped && c->wantsDropNotices() &&
+        (drops_.empty() || drops_.back().first != c || drops_.back().second != topic))
+      drops_.emplace_back(c, std::string(topic));
+  }
 }
 
 void LoopContext::endIteration() {
   for (std::size_t i = 0; i < doomed_.size(); ++i) doomed_[i]->killSlowConsumer();
   doomed_.clear();
+  // Application code may deliver more (and add drops) while this runs.
+  for (std::size_t i = 0; i < drops_.size(); ++i) drops_[i].first->notifyDropped(drops_[i].second);
+  drops_.clear();
   for (std::size_t i = 0; i < dirty_.size(); ++i) {
     Connection* c = dirty_[i];
     c->inDirtyList = false;

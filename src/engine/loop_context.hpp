@@ -86,6 +86,9 @@ class LoopContext {
   std::vector<Connection*> connections_;
   std::vector<Connection*> dirty_;
   std::vector<Connection*> doomed_;
+  // Publications not queued for a connection over its limit, for
+  // WsBehavior::dropped at the end of the iteration.
+  std::vector<std::pair<Connection*, std::string>> drops_;
   std::vector<Connection*> graveyard_;
   std::unordered_map<std::string, std::vector<Connection*>, StringHash, std::equal_to<>> topics_;
   std::unique_ptr<char[]> readBuffer_;

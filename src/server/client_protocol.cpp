@@ -52,6 +52,15 @@ WsBehavior ClientProtocol::behavior() {
   // alive; the engine's idle timeout only catches peers that vanished.
   b.idleTimeout = config_.pingInterval * 2 + config_.pongTimeout * 2;
   b.allowOrigin = originPolicy(config_.allowedOrigins);
+  // With a namespace whose slow subscribers skip publications, the engine
+  // reports drops instead of closing, and the policy is applied per channel.
+  bool skip = config_.channel.slowConsumer == SlowConsumerPolicy::Skip;
+  for (const auto& ns : config_.namespaces) skip = skip || ns.options.slowConsumer == SlowConsumerPolicy::Skip;
+  if (skip) {
+    b.closeOnBackpressureLimit = false;
+    b.dropped = [this](WebSocket& ws, std::string_view topic) { onDropped(ws, topic); };
+    b.drain = [this](WebSocket& ws) { onDrain(ws); };
+  }
   return b;
 }
 
@@ -169,7 +178,57 @@ void ClientProtocol::send(Session& s, std::string_view frame) {
   }
   metrics_.messagesOut.fetch_add(1, std::memory_order_relaxed);
   metrics_.bytesOut.fetch_add(frame.size(), std::memory_order_relaxed);
-  s.ws->sendText(frame);
+  if (s.ws->sendText(frame) == SendResult::Dropped && s.state != Session::State::Closed) {
+    // Over the write queue's limit (only with slow_consumer = "skip"
+    // somewhere; otherwise the engine drops the connection itself).
+    if (metrics_.refuse("slow")) spdlog::info("client {} is too slow: disconnecting", s.client());
+    disconnectLater(s, proto::DisconnectCode::Slow);
+  }
+}
+
+void ClientProtocol::disconnectLater(Session& s, proto::DisconnectCode code) {
+  unsigned loop = s.ws->loopIndex();
+  app_.deferTo(loop, [this, loop, serial = s.serial, code] {
+    if (Session* s2 = loopState(loop).sessions.find(serial)) disconnect(*s2, code);
+  });
+}
+
+void ClientProtocol::onDropped(WebSocket& ws, std::string_view topic) {
+  LoopState& L = loopState(ws.loopIndex());
+  Session* s = L.sessions.find(std::any_cast<std::uint64_t>(ws.userData()));
+  if (!s || s->state != Session::State::Connected) return;
+  if (topic.ends_with('\x01')) return;  // a join/leave push: presence is there to ask
+  std::string channel(topic);
+  const ChannelOptions* o = config_.optionsFor(channel);
+  if (!o || o->slowConsumer == SlowConsumerPolicy::Disconnect) {
+    if (metrics_.refuse("slow")) spdlog::info("client {} is too slow: disconnecting", s->client());
+    return disconnect(*s, proto::DisconnectCode::Slow);
+  }
+  auto it = s->subscriptions.find(channel);
+  if (it == s->subscriptions.end() || it->second.lagging) return;
+  // Skip: stop delivering to it; once its queue drains it is told to
+  // subscribe again, and recovers the gap from history.
+  metrics_.refuse("slow_skipped");
+  it->second.lagging = true;
+  ws.unsubscribe(broker::publicationTopic(channel));
+  if (it->second.joinLeave) ws.unsubscribe(broker::joinLeaveTopic(channel));
+  it->second.joinLeave = false;
+}
+
+void ClientProtocol::onDrain(WebSocket& ws) {
+  LoopState& L = loopState(ws.loopIndex());
+  Session* s = L.sessions.find(std::any_cast<std::uint64_t>(ws.userData()));
+  if (!s || s->state != Session::State::Connected) return;
+  std::vector<std::string> lagging;
+  for (auto& [channel, sub] : s->subscriptions)
+    if (sub.lagging) lagging.push_back(channel);
+  const auto& info = proto::unsubscribeInfo(proto::UnsubscribeCode::InsufficientState);
+  for (const auto& channel : lagging) {
+    endSubscription(*s, channel);
+    std::string push;
+    proto::encodeUnsubscribePush(push, channel, {static_cast<std::uint32_t>(info.code), info.reason});
+    send(*s, push);
+  }
 }
 
 void ClientProtocol::sendReplyError(Session& s, std::uint32_t id, proto::ErrorCode code) {

@@ -52,6 +52,11 @@ class ClientProtocol {
   void onOpen(WebSocket& ws);
   void onMessage(WebSocket& ws, std::string_view payload);
   void onClose(WebSocket& ws, std::uint16_t code);
+  // Slow subscribers (slow_consumer policy): publications were dropped for
+  // `ws` on `topic`; and its queue has drained.
+  void onDropped(WebSocket& ws, std::string_view topic);
+  void onDrain(WebSocket& ws);
+  void disconnectLater(Session& s, proto::DisconnectCode code);
   void sweep(unsigned loop);
   void handle(Session& s, const proto::Command& cmd, std::string& batch);
   bool rateLimited(Session& s, std::int64_t nowMs);

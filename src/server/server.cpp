@@ -10,6 +10,7 @@
 #include "herald/store/sqlite_history.hpp"
 #include "metrics.hpp"
 #include "server_api.hpp"
+#include "static_files.hpp"
 
 namespace herald::server {
 
@@ -51,6 +52,7 @@ struct Server::Parts {
   std::unique_ptr<broker::Broker> broker;
   std::unique_ptr<ClientProtocol> clients;
   std::unique_ptr<ServerApi> api;
+  std::unique_ptr<StaticFiles> web;
 };
 
 Server::Server(ServerConfig config) {
@@ -90,6 +92,10 @@ Server::Server(ServerConfig config) {
                            .fanoutPublications = p.broker->stats().publications};
     out.respond(http::Status::Ok, p.metrics.render(snap), "text/plain; version=0.0.4; charset=utf-8");
   });
+  if (!p.config.webRoot.empty()) {
+    p.web = std::make_unique<StaticFiles>(p.config.webRoot);
+    p.app.http("/", [&p](const HttpRequest& r, HttpResponder out) { p.web->handle(r, std::move(out)); });
+  }
   p.clients->startTimers();
 }
 

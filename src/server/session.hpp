@@ -20,6 +20,7 @@ struct Subscription {
   bool presence = false;      // has a presence entry to remove
   bool leavePush = false;     // a leave push is due when it ends
   bool fromServer = false;    // a server-side subscription (token `channels`)
+  bool lagging = false;       // slow_consumer = "skip" dropped publications: resubscribe once drained
   std::int64_t expiresAt = 0; // subscription token expiry, Unix seconds; 0: never
   std::uint64_t generation = 0;  // which subscribe a late broker answer belongs to
   std::string chanInfo{};

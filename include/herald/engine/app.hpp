@@ -51,6 +51,11 @@ struct WsBehavior {
   // A single message into an empty queue is always accepted.
   std::size_t maxBackpressureBytes = 4 * 1024 * 1024;
   bool closeOnBackpressureLimit = true;
+  // With closeOnBackpressureLimit off: a publication of `topic` was not
+  // queued for this connection because its queue was over the limit. Runs at
+  // the end of the loop iteration, once per connection and topic, so the
+  // application can act on the gap (unsubscribe it, tell it, close it).
+  std::function<void(WebSocket&, std::string_view topic)> dropped{};
   // The close code and reason a slow consumer is dropped with.
   std::uint16_t slowConsumerCloseCode = ws::close_code::PolicyViolation;
   std::string slowConsumerReason = "send queue over its byte limit (slow consumer)";
