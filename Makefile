@@ -41,7 +41,7 @@ test: test-release test-asan test-fuzz
 	@echo "make test: all tiers passed"
 
 test-release: build
-	cd build/release && $(CTEST) -L 'unit|integration|interop'
+	cd build/release && $(CTEST) -L 'unit|integration|interop|e2e'
 
 test-asan: asan
 	cd build/asan && $(CTEST) -L 'unit|integration|interop'

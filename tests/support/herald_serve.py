@@ -36,7 +36,11 @@ class HeraldServer:
         args = [self.binary, "serve", "--config", self.config_path, "--port", str(self.port),
                 "--data-dir", self.data_dir, "--log-level", self.log_level, *self.extra_args]
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log)
+        # The server reads HERALD_* variables as configuration and refuses
+        # unknown ones: the test's own variables stay out of its environment.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HERALD_")}
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, env=env)
+        log.close()
         deadline = time.monotonic() + timeout
         line = b""
         while time.monotonic() < deadline:
@@ -54,6 +58,8 @@ class HeraldServer:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
 
     def stop(self, timeout: float = 10.0):
         if self.proc and self.proc.poll() is None:
