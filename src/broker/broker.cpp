@@ -3,6 +3,7 @@
 // the caller named. See broker.hpp for the ordering argument.
 #include "herald/broker/broker.hpp"
 
+#include <atomic>
 #include <unordered_map>
 
 #include "channel_state.hpp"
@@ -24,7 +25,12 @@ std::string joinLeaveTopic(std::string_view channel) {
 
 struct Broker::Shard {
   std::unordered_map<std::string, std::unique_ptr<ChannelState>> channels;
-  std::uint64_t publications = 0;
+  // Written by the shard's loop alone, read by stats() from any thread.
+  std::atomic<std::uint64_t> publications{0};
+  std::atomic<std::uint64_t> channelCount{0};
+
+  void countPublication() { publications.store(publications.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  void countChannels() { channelCount.store(channels.size(), std::memory_order_relaxed); }
 };
 
 namespace {
@@ -53,9 +59,10 @@ unsigned Broker::ownerOf(std::string_view channel) const {
 namespace {
 
 // The channel's state on its owner loop, loaded from its store on first use.
-ChannelState* channelState(std::unordered_map<std::string, std::unique_ptr<ChannelState>>& channels,
-                           const ChannelResolver& resolver, const std::string& channel, std::int64_t nowMs,
+template <class Shard>
+ChannelState* channelState(Shard& shard, const ChannelResolver& resolver, const std::string& channel, std::int64_t nowMs,
                            std::optional<Failure>& failure) {
+  auto& channels = shard.channels;
   auto it = channels.find(channel);
   if (it != channels.end()) {
     it->second->lastActiveMs = nowMs;
@@ -77,7 +84,9 @@ ChannelState* channelState(std::unordered_map<std::string, std::unique_ptr<Chann
     }
   }
   state->lastActiveMs = nowMs;
-  return channels.emplace(channel, std::move(state)).first->second.get();
+  ChannelState* made = channels.emplace(channel, std::move(state)).first->second.get();
+  shard.countChannels();
+  return made;
 }
 
 }  // namespace
@@ -86,7 +95,7 @@ void Broker::subscribe(SubscribeRequest req, unsigned replyLoop, std::function<v
   unsigned owner = ownerOf(req.channel);
   host_.dispatch(owner, [this, owner, req = std::move(req), replyLoop, done = std::move(done)]() mutable {
     SubscribeOutcome out;
-    ChannelState* ch = channelState(shards_[owner]->channels, resolver_, req.channel, host_.nowMs(), out.failure);
+    ChannelState* ch = channelState(*shards_[owner], resolver_, req.channel, host_.nowMs(), out.failure);
     if (!ch) return host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
 
     ++ch->subscribers;
@@ -149,7 +158,7 @@ void Broker::publish(PublishRequest req, unsigned replyLoop, std::function<void(
     };
     PublishOutcome out;
     std::int64_t now = host_.nowMs();
-    ChannelState* ch = channelState(shards_[owner]->channels, resolver_, req.channel, now, out.failure);
+    ChannelState* ch = channelState(*shards_[owner], resolver_, req.channel, now, out.failure);
     if (!ch) return reply(std::move(out));
 
     StoredPublication pub;
@@ -166,7 +175,7 @@ void Broker::publish(PublishRequest req, unsigned replyLoop, std::function<void(
       std::string frame;
       encodePublicationPush(frame, req.channel, pub);
       host_.publish(publicationTopic(req.channel), frame);
-      ++shards_[owner]->publications;
+      shards_[owner]->countPublication();
       return reply(std::move(out));
     }
 
@@ -211,7 +220,7 @@ void Broker::onCommitted(unsigned owner, const std::string& channel, StoredPubli
   ch->stream.push_back(std::move(pub));
   ch->trim(host_.nowMs());
   host_.publish(publicationTopic(channel), frame);
-  ++shards_[owner]->publications;
+  shards_[owner]->countPublication();
   reply(std::move(out));
 }
 
@@ -219,7 +228,7 @@ void Broker::history(HistoryQuery q, unsigned replyLoop, std::function<void(Hist
   unsigned owner = ownerOf(q.channel);
   host_.dispatch(owner, [this, owner, q = std::move(q), replyLoop, done = std::move(done)]() mutable {
     HistoryOutcome out;
-    ChannelState* ch = channelState(shards_[owner]->channels, resolver_, q.channel, host_.nowMs(), out.failure);
+    ChannelState* ch = channelState(*shards_[owner], resolver_, q.channel, host_.nowMs(), out.failure);
     if (ch && !ch->hasHistory) out.failure = Failure{proto::ErrorCode::NotAvailable, {}};
     if (ch && !out.failure) {
       ch->trim(host_.nowMs());
@@ -255,7 +264,7 @@ void Broker::removeHistory(std::string channel, unsigned replyLoop, std::functio
     auto reply = [this, replyLoop, done = std::move(done)](std::optional<Failure> f) mutable {
       host_.dispatch(replyLoop, [done = std::move(done), f = std::move(f)]() mutable { done(std::move(f)); });
     };
-    ChannelState* ch = channelState(shards_[owner]->channels, resolver_, channel, host_.nowMs(), failure);
+    ChannelState* ch = channelState(*shards_[owner], resolver_, channel, host_.nowMs(), failure);
     if (!ch || !ch->hasHistory) return reply(failure);
     ch->stream.clear();
     ch->setup.store->removeHistory(channel, [this, owner, reply = std::move(reply)](StoreResult r) mutable {
@@ -271,7 +280,7 @@ void Broker::presence(std::string channel, unsigned replyLoop, std::function<voi
   unsigned owner = ownerOf(channel);
   host_.dispatch(owner, [this, owner, channel = std::move(channel), replyLoop, done = std::move(done)]() mutable {
     PresenceOutcome out;
-    ChannelState* ch = channelState(shards_[owner]->channels, resolver_, channel, host_.nowMs(), out.failure);
+    ChannelState* ch = channelState(*shards_[owner], resolver_, channel, host_.nowMs(), out.failure);
     if (ch && !ch->setup.presence) out.failure = Failure{proto::ErrorCode::NotAvailable, {}};
     if (ch && !out.failure) {
       out.clients.reserve(ch->presence.size());
@@ -306,19 +315,21 @@ void Broker::channels(unsigned replyLoop, std::function<void(std::vector<Channel
 void Broker::sweep(std::chrono::milliseconds idle) {
   int here = host_.currentLoop();
   if (here < 0) return;
-  auto& channels = shards_[static_cast<unsigned>(here)]->channels;
+  Shard& shard = *shards_[static_cast<unsigned>(here)];
+  auto& channels = shard.channels;
   std::int64_t cutoff = host_.nowMs() - idle.count();
   std::erase_if(channels, [cutoff](const auto& entry) {
     const ChannelState& ch = *entry.second;
     return ch.subscribers == 0 && ch.presence.empty() && ch.inFlight == 0 && ch.lastActiveMs < cutoff;
   });
+  shard.countChannels();
 }
 
 BrokerStats Broker::stats() const {
   BrokerStats s;
   for (const auto& shard : shards_) {
-    s.publications += shard->publications;
-    s.channels += shard->channels.size();
+    s.publications += shard->publications.load(std::memory_order_relaxed);
+    s.channels += shard->channelCount.load(std::memory_order_relaxed);
   }
   return s;
 }

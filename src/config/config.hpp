@@ -109,6 +109,10 @@ struct ServerConfig {
   bool apiInsecure = false;    // development only: no key needed
   std::size_t apiMaxBodyBytes = 1024 * 1024;
 
+  // [demo]: what `make run` shows; never for production
+  bool demoTokens = false;  // POST /demo/token mints a token for a nickname (needs token_hmac_secret)
+  bool demoFeed = false;    // publish simulated prices (demo:prices, 10 Hz) and server figures (demo:stats, 1 Hz)
+
   // [channel] and [[namespace]]
   ChannelOptions channel{};
   std::vector<NamespaceConfig> namespaces{};

@@ -287,7 +287,7 @@ NamespaceConfig readNamespace(const std::string& file, const toml::table& table,
 }
 
 std::optional<Section> sectionNamed(std::string_view name) {
-  for (int i = 0; i < 4; ++i) {
+  for (std::size_t i = 0; i < std::size(detail::kSectionNames); ++i) {
     if (detail::kSectionNames[i] == name) return static_cast<Section>(i);
   }
   return std::nullopt;
@@ -338,7 +338,7 @@ void readFile(const std::string& path, ServerConfig& config, Origins& origins) {
       } else if (const auto owner = sectionWithKey(key.str(), std::nullopt)) {
         message += "; options go inside a section: put it under [" + std::string(detail::sectionName(*owner)) + "]";
       } else {
-        message += "; the sections are [server], [client], [api], [channel] and [[namespace]]";
+        message += "; the sections are [server], [client], [api], [demo], [channel] and [[namespace]]";
       }
       throw ConfigError(message);
     }

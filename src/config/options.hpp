@@ -20,9 +20,9 @@
 
 namespace herald::server::detail {
 
-enum class Section : std::uint8_t { Server, Client, Api, Channel };
+enum class Section : std::uint8_t { Server, Client, Api, Demo, Channel };
 
-inline constexpr std::string_view kSectionNames[] = {"server", "client", "api", "channel"};
+inline constexpr std::string_view kSectionNames[] = {"server", "client", "api", "demo", "channel"};
 
 constexpr std::string_view sectionName(Section s) { return kSectionNames[static_cast<int>(s)]; }
 
@@ -63,7 +63,7 @@ void forEachChannelOption(Options& o, Visitor&& v) {
   v("slow_consumer", Kind::SlowConsumer, o.slowConsumer);
 }
 
-// Every option of [server], [client], [api] and [channel].
+// Every option of [server], [client], [api], [demo] and [channel].
 template <class Config, class Visitor>
 void forEachOption(Config& c, Visitor&& v) {
   v(Section::Server, "host", Kind::Text, c.host);
@@ -98,6 +98,9 @@ void forEachOption(Config& c, Visitor&& v) {
   v(Section::Api, "key", Kind::Secret, c.apiKey);
   v(Section::Api, "insecure", Kind::Flag, c.apiInsecure);
   v(Section::Api, "max_body_bytes", Kind::Bytes, c.apiMaxBodyBytes);
+
+  v(Section::Demo, "tokens", Kind::Flag, c.demoTokens);
+  v(Section::Demo, "feed", Kind::Flag, c.demoFeed);
 
   forEachChannelOption(c.channel, [&](std::string_view key, Kind kind, auto& field) {
     v(Section::Channel, key, kind, field);

@@ -68,6 +68,11 @@ void validateConfigAt(const ServerConfig& c, const Origins* origins) {
   const Checker check(origins);
 
   check.require(!c.host.empty(), "server.host", "must not be empty; use 127.0.0.1 (local) or 0.0.0.0 (every interface)");
+  check.require(!c.demoTokens || !c.tokenHmacSecret.empty(), "demo.tokens",
+                "demo tokens are signed with client.token_hmac_secret; set it");
+  check.require(!c.demoFeed || std::any_of(c.namespaces.begin(), c.namespaces.end(),
+                                           [](const NamespaceConfig& n) { return n.name == "demo"; }),
+                "demo.feed", "the feed publishes to demo:prices and demo:stats; add a [[namespace]] named \"demo\"");
   check.require(c.threads <= kMaxThreads, "server.threads",
                 std::to_string(c.threads) + " is more than " + std::to_string(kMaxThreads) + "; use 0 for one loop per core");
   check.require(std::find(std::begin(kLogLevels), std::end(kLogLevels), c.logLevel) != std::end(kLogLevels),

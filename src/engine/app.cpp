@@ -172,6 +172,17 @@ void App::publish(std::string_view topic, std::string_view payload, ws::Opcode o
 
 unsigned App::threads() const { return state_->options.threads; }
 
+App::Counters App::counters() const {
+  Counters c;
+  for (const auto& ctx : state_->loops) {
+    c.messagesIn += ctx->counters.messagesIn.load(std::memory_order_relaxed);
+    c.bytesIn += ctx->counters.bytesIn.load(std::memory_order_relaxed);
+    c.messagesOut += ctx->counters.messagesOut.load(std::memory_order_relaxed);
+    c.bytesOut += ctx->counters.bytesOut.load(std::memory_order_relaxed);
+  }
+  return c;
+}
+
 std::size_t App::connectionCount() const { return state_->connections.load(std::memory_order_relaxed); }
 
 }  // namespace herald

@@ -92,6 +92,8 @@ void Connection::open(const Endpoint& endpoint, std::string subprotocol, std::st
 }
 
 void Connection::onMessage(std::string_view payload, ws::Opcode opcode) {
+  LoopCounters::add(ctx_.counters.messagesIn, 1);
+  LoopCounters::add(ctx_.counters.bytesIn, payload.size());
   if (state_ == State::Open && behavior().message) behavior().message(*this, payload, opcode);
   reader_.trimBuffers();
 }
@@ -236,6 +238,10 @@ SendResult Connection::queue(ws::Opcode opcode, std::string_view payload, bool r
     return SendResult::Dropped;
   }
   queueFrame(opcode, payload, rsv1);
+  if (!ws::isControl(opcode)) {
+    LoopCounters::add(ctx_.counters.messagesOut, 1);
+    LoopCounters::add(ctx_.counters.bytesOut, payload.size());
+  }
   return backlogged_ ? SendResult::Buffered : SendResult::Sent;
 }
 
@@ -251,6 +257,8 @@ SendResult Connection::sendShared(const SharedFrame& frame) {
   }
   out_.append(frame);
   markDirty();
+  LoopCounters::add(ctx_.counters.messagesOut, 1);
+  LoopCounters::add(ctx_.counters.bytesOut, frame->size());
   return backlogged_ ? SendResult::Buffered : SendResult::Sent;
 }
 

@@ -2,6 +2,7 @@
 // Everything one loop thread owns: its epoll loop, its listeners, its
 // connections, its write batch, and its local table of topic subscribers.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,6 +27,15 @@ struct ClientPhase;
 struct StringHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Counters of one loop: written by its thread alone (a relaxed store, no
+// locked instruction), read by any thread for statistics.
+struct LoopCounters {
+  std::atomic<std::uint64_t> messagesIn{0}, bytesIn{0}, messagesOut{0}, bytesOut{0};
+  static void add(std::atomic<std::uint64_t>& c, std::uint64_t n) {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
 };
 
 class LoopContext {
@@ -68,6 +78,8 @@ class LoopContext {
   // does the work of one per connection, and its 256 KiB of zlib state is
   // paid once.
   ws::Deflater& sharedDeflater(const ws::DeflaterOptions& options);
+
+  LoopCounters counters;
 
   void beginShutdown();
   std::size_t connectionCount() const { return connections_.size(); }

@@ -84,8 +84,6 @@ void ClientProtocol::onMessage(WebSocket& ws, std::string_view payload) {
   LoopState& L = loopState(ws.loopIndex());
   Session* s = L.sessions.find(std::any_cast<std::uint64_t>(ws.userData()));
   if (!s || s->state == Session::State::Closed) return;
-  metrics_.messagesIn.fetch_add(1, std::memory_order_relaxed);
-  metrics_.bytesIn.fetch_add(payload.size(), std::memory_order_relaxed);
 
   proto::DecodeResult r = L.decoder.decode(payload, L.commands);
   std::string& batch = L.batch;
@@ -176,8 +174,6 @@ void ClientProtocol::send(Session& s, std::string_view frame) {
     L.batch.clear();
     send(s, earlier);
   }
-  metrics_.messagesOut.fetch_add(1, std::memory_order_relaxed);
-  metrics_.bytesOut.fetch_add(frame.size(), std::memory_order_relaxed);
   if (s.ws->sendText(frame) == SendResult::Dropped && s.state != Session::State::Closed) {
     // Over the write queue's limit (only with slow_consumer = "skip"
     // somewhere; otherwise the engine drops the connection itself).

@@ -55,10 +55,11 @@ std::string Metrics::render(const Snapshot& s) const {
   metric(out, "herald_clients", "gauge", "Clients connected through the client protocol.", get(sessions));
   metric(out, "herald_subscriptions", "gauge", "Channel subscriptions of connected clients.", get(subscriptions));
   metric(out, "herald_channels", "gauge", "Channels with state in memory.", s.channels);
-  metric(out, "herald_messages_in_total", "counter", "WebSocket messages received from clients.", get(messagesIn));
-  metric(out, "herald_bytes_in_total", "counter", "Bytes of WebSocket messages received from clients.", get(bytesIn));
-  metric(out, "herald_messages_out_total", "counter", "Replies and pushes sent to single clients.", get(messagesOut));
-  metric(out, "herald_bytes_out_total", "counter", "Bytes of replies and pushes sent to single clients.", get(bytesOut));
+  metric(out, "herald_messages_in_total", "counter", "WebSocket messages received.", s.messagesIn);
+  metric(out, "herald_bytes_in_total", "counter", "Payload bytes of WebSocket messages received.", s.bytesIn);
+  metric(out, "herald_messages_out_total", "counter",
+         "WebSocket messages sent (replies, pushes, and each delivery of a publication).", s.messagesOut);
+  metric(out, "herald_bytes_out_total", "counter", "Bytes of WebSocket messages sent.", s.bytesOut);
   metric(out, "herald_commands_total", "counter", "Client protocol commands served.", get(commands));
   metric(out, "herald_publications_total", "counter", "Publications accepted (client protocol and HTTP API).",
          get(publications));

@@ -30,10 +30,6 @@ class LatencyHistogram {
 struct Metrics {
   std::atomic<std::int64_t> sessions{0};       // connected clients (after connect)
   std::atomic<std::int64_t> subscriptions{0};
-  std::atomic<std::uint64_t> messagesIn{0};    // WebSocket messages from clients
-  std::atomic<std::uint64_t> bytesIn{0};
-  std::atomic<std::uint64_t> messagesOut{0};   // replies and pushes to one client
-  std::atomic<std::uint64_t> bytesOut{0};
   std::atomic<std::uint64_t> commands{0};
   std::atomic<std::uint64_t> publications{0};  // accepted publications (client and API)
   std::atomic<std::uint64_t> apiRequests{0};
@@ -49,6 +45,9 @@ struct Metrics {
     std::size_t connections = 0;
     std::size_t channels = 0;
     std::uint64_t fanoutPublications = 0;
+    // WebSocket data messages and payload bytes, from the engine's counters
+    // (out counts every delivery of a publication to every subscriber).
+    std::uint64_t messagesIn = 0, bytesIn = 0, messagesOut = 0, bytesOut = 0;
   };
   std::string render(const Snapshot& snapshot) const;
 

@@ -6,6 +6,7 @@
 #include "app_host.hpp"
 #include "auth_gate.hpp"
 #include "client_protocol.hpp"
+#include "demo.hpp"
 #include "herald/store/memory_history.hpp"
 #include "herald/store/sqlite_history.hpp"
 #include "metrics.hpp"
@@ -53,6 +54,19 @@ struct Server::Parts {
   std::unique_ptr<ClientProtocol> clients;
   std::unique_ptr<ServerApi> api;
   std::unique_ptr<StaticFiles> web;
+  std::unique_ptr<DemoFeed> demo;
+
+  Metrics::Snapshot snapshot() const {
+    App::Counters c = app.counters();
+    broker::BrokerStats b = broker->stats();
+    return {.connections = app.connectionCount(),
+            .channels = b.channels,
+            .fanoutPublications = b.publications,
+            .messagesIn = c.messagesIn,
+            .bytesIn = c.bytesIn,
+            .messagesOut = c.messagesOut,
+            .bytesOut = c.bytesOut};
+  }
 };
 
 Server::Server(ServerConfig config) {
@@ -87,14 +101,16 @@ Server::Server(ServerConfig config) {
     out.respond(http::Status::Ok, "{}", "application/json");
   });
   p.app.http("/metrics", [&p](const HttpRequest&, HttpResponder out) {
-    Metrics::Snapshot snap{.connections = p.app.connectionCount(),
-                           .channels = p.broker->stats().channels,
-                           .fanoutPublications = p.broker->stats().publications};
-    out.respond(http::Status::Ok, p.metrics.render(snap), "text/plain; version=0.0.4; charset=utf-8");
+    out.respond(http::Status::Ok, p.metrics.render(p.snapshot()), "text/plain; version=0.0.4; charset=utf-8");
   });
   if (!p.config.webRoot.empty()) {
     p.web = std::make_unique<StaticFiles>(p.config.webRoot);
     p.app.http("/", [&p](const HttpRequest& r, HttpResponder out) { p.web->handle(r, std::move(out)); });
+  }
+  if (p.config.demoTokens) p.app.http("/demo/token", demoTokenRoute(p.config), {.maxBodyBytes = 1024});
+  if (p.config.demoFeed) {
+    p.demo = std::make_unique<DemoFeed>(p.app, *p.broker, [&p] { return p.snapshot(); }, p.metrics);
+    p.demo->start();
   }
   p.clients->startTimers();
 }

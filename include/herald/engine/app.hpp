@@ -162,6 +162,13 @@ class App {
   // thread. The frame is serialized once and shared by all subscribers.
   void publish(std::string_view topic, std::string_view payload, ws::Opcode opcode = ws::Opcode::Text);
 
+  // WebSocket messages in and out (data messages, not control frames)
+  // across all loops since start; bytes are payload bytes (out: as framed).
+  struct Counters {
+    std::uint64_t messagesIn = 0, bytesIn = 0, messagesOut = 0, bytesOut = 0;
+  };
+  Counters counters() const;
+
   unsigned threads() const;
   // Open connections across all loops (HTTP and WebSocket).
   std::size_t connectionCount() const;
