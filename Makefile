@@ -6,16 +6,21 @@ FUZZ_SECONDS ?= 60
 PORT ?= 8080
 CTEST = ctest --output-on-failure --timeout 600 -j $(JOBS)
 
-.PHONY: all deps build debug asan fuzz-build run test test-release test-asan test-fuzz clean
+.PHONY: all deps build web debug asan fuzz-build run test test-release test-asan test-fuzz clean
 
 all: build
 
 deps:
 	@./scripts/install-deps.sh
 
-build: deps
+build: deps web
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
+
+# The web apps (web/: chat and dashboard), built by Vite into web/dist,
+# which `herald serve` serves (server.web_root).
+web: deps
+	@if [ -f web/package.json ]; then cd web && npm run --silent build; fi
 
 debug: deps
 	@cmake --preset debug >/dev/null
@@ -32,7 +37,7 @@ fuzz-build: deps
 # `make run`: the messaging server with the demo configuration (anonymous
 # clients allowed, a `chat:` namespace with durable history and presence).
 run: build
-	@echo "herald serve: ws://127.0.0.1:$(PORT)/connection/websocket (Centrifugo protocol), API http://127.0.0.1:$(PORT)/api/ (key demo-api-key); Ctrl-C stops it"
+	@echo "Herald chat: http://127.0.0.1:$(PORT)/  dashboard: http://127.0.0.1:$(PORT)/dashboard  (Ctrl-C stops it)"
 	@./build/release/src/app/herald serve --config herald.demo.toml --port $(PORT)
 
 # Every tier, on a release build and again under ASan+UBSan, then each fuzz

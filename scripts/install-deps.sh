@@ -11,6 +11,7 @@ debs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libsimdjson-dev libsqlite3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   python3 python3-websockets
+  chromium redis-server
 )
 
 missing=()
@@ -31,9 +32,11 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Node packages for the interop tests (ws; the centrifuge SDK with ws), from
-# the committed lock files.
-for dir in tests/interop/node tests/interop/centrifuge; do
+# Node packages from the committed lock files: the interop tests (ws; the
+# centrifuge SDK with ws) and the web apps (Vite, TypeScript, centrifuge,
+# uPlot, and playwright-core for their browser tests, which drive Debian's
+# /usr/bin/chromium; no browser is downloaded).
+for dir in tests/interop/node tests/interop/centrifuge web; do
   if [ -f "$dir/package-lock.json" ]; then
     if [ ! -d "$dir/node_modules" ] || \
        [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
