@@ -181,6 +181,7 @@ void Broker::publish(PublishRequest req, unsigned replyLoop, std::function<void(
 
     pub.offset = ++ch->assigned;
     ++ch->inFlight;
+    std::uint64_t numbering = ch->numbering;
     std::string channel = req.channel;
     std::string epoch = ch->epoch;
     std::vector<StoredPublication> batch;
@@ -189,17 +190,17 @@ void Broker::publish(PublishRequest req, unsigned replyLoop, std::function<void(
     // in the order of the appends.
     ch->setup.store->append(
         channel, epoch, std::move(batch), ch->setup.limits,
-        [this, owner, channel, pub = std::move(pub), reply = std::move(reply)](StoreResult result) mutable {
-          host_.dispatch(owner, [this, owner, channel = std::move(channel), pub = std::move(pub),
+        [this, owner, channel, numbering, pub = std::move(pub), reply = std::move(reply)](StoreResult result) mutable {
+          host_.dispatch(owner, [this, owner, channel = std::move(channel), numbering, pub = std::move(pub),
                                  reply = std::move(reply), result = std::move(result)]() mutable {
-            onCommitted(owner, channel, std::move(pub), std::move(result), std::move(reply));
+            onCommitted(owner, channel, numbering, std::move(pub), std::move(result), std::move(reply));
           });
         });
   });
 }
 
-void Broker::onCommitted(unsigned owner, const std::string& channel, StoredPublication pub, StoreResult result,
-                         std::function<void(PublishOutcome)> reply) {
+void Broker::onCommitted(unsigned owner, const std::string& channel, std::uint64_t numbering, StoredPublication pub,
+                         StoreResult result, std::function<void(PublishOutcome)> reply) {
   PublishOutcome out;
   auto& channels = shards_[owner]->channels;
   auto it = channels.find(channel);
@@ -207,8 +208,13 @@ void Broker::onCommitted(unsigned owner, const std::string& channel, StoredPubli
   if (ch) --ch->inFlight;
   if (!result.ok || !ch) {
     // Not stored: the offsets handed out after it fail the store's
-    // continuity check too, and numbering resumes after the last durable one.
-    if (ch) ch->assigned = ch->committed;
+    // continuity check too, and numbering resumes after the last durable
+    // one -- once: the failures of those later appends must not reset it
+    // again under publications numbered since.
+    if (ch && numbering == ch->numbering) {
+      ch->assigned = ch->committed;
+      ++ch->numbering;
+    }
     out.failure = internal(result.ok ? "channel state lost" : "history store: " + result.error);
     return reply(std::move(out));
   }

@@ -19,6 +19,9 @@ struct ChannelState {
   std::uint64_t committed = 0;  // top durable offset: what subscribers may have seen
   std::uint64_t assigned = 0;   // last offset handed to the store (>= committed)
   std::size_t inFlight = 0;     // appends not yet answered by the store
+  // Bumped when a failed append makes numbering restart after `committed`;
+  // a failure of an append numbered before that restart changes nothing.
+  std::uint64_t numbering = 0;
   std::deque<StoredPublication> stream{};  // retained publications, oldest first, ending at `committed`
   // Subscriptions (the server unsubscribes each exactly once), not their
   // ids: a count costs nothing per subscriber.

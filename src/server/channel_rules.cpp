@@ -44,9 +44,9 @@ bool allowedByOptions(Action action, const ChannelOptions& o, const Requester& w
       if (o.allowPublishForSubscriber && who.subscribed) return true;
       return who.anonymous ? o.allowPublishForAnonymous : o.allowPublishForClient;
     case Action::History:
-      return o.allowHistoryForClient || (o.allowHistoryForSubscriber && who.subscribed);
+      return (o.allowHistoryForClient && !who.anonymous) || (o.allowHistoryForSubscriber && who.subscribed);
     case Action::Presence:
-      return o.allowPresenceForClient || (o.allowPresenceForSubscriber && who.subscribed);
+      return (o.allowPresenceForClient && !who.anonymous) || (o.allowPresenceForSubscriber && who.subscribed);
   }
   return false;
 }

@@ -171,8 +171,8 @@ class Broker {
 
  private:
   struct Shard;
-  void onCommitted(unsigned owner, const std::string& channel, StoredPublication publication, StoreResult result,
-                   std::function<void(PublishOutcome)> reply);
+  void onCommitted(unsigned owner, const std::string& channel, std::uint64_t numbering, StoredPublication publication,
+                   StoreResult result, std::function<void(PublishOutcome)> reply);
 
   BrokerHost& host_;
   ChannelResolver resolver_;
