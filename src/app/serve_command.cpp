@@ -10,6 +10,7 @@
 
 #include "cli.hpp"
 #include "config/config.hpp"
+#include "json_log_sink.hpp"
 #include "server/server.hpp"
 
 extern char** environ;
@@ -47,8 +48,11 @@ int serve(const ServeFlags& f) {
     std::cerr << "herald serve: the configuration is valid\n";
     return 0;
   }
+  if (config.logFormat == "json")
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("herald", std::make_shared<JsonLogSink>()));
+  else
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(config.logLevel));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   try {
     server::Server server(config);
     std::uint16_t port = server.listen();

@@ -77,6 +77,7 @@ struct ServerConfig {
   unsigned threads = 0;                  // 0: one loop per core
   std::string dataDir = "./herald-data";  // SQLite history lives here
   std::string logLevel = "info";          // trace, debug, info, warn, error, off
+  std::string logFormat = "text";         // text (a line per event) or json (an object per line)
   std::string tlsCert{};                  // both set: serve wss:// and https:// only
   std::string tlsKey{};
   std::vector<std::string> allowedOrigins{};  // empty: same host only; "*" allows any

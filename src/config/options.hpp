@@ -71,6 +71,7 @@ void forEachOption(Config& c, Visitor&& v) {
   v(Section::Server, "threads", Kind::Number, c.threads);
   v(Section::Server, "data_dir", Kind::Text, c.dataDir);
   v(Section::Server, "log_level", Kind::Text, c.logLevel);
+  v(Section::Server, "log_format", Kind::Text, c.logFormat);
   v(Section::Server, "tls_cert", Kind::Text, c.tlsCert);
   v(Section::Server, "tls_key", Kind::Text, c.tlsKey);
   v(Section::Server, "allowed_origins", Kind::List, c.allowedOrigins);

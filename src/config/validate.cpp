@@ -77,6 +77,8 @@ void validateConfigAt(const ServerConfig& c, const Origins* origins) {
                 std::to_string(c.threads) + " is more than " + std::to_string(kMaxThreads) + "; use 0 for one loop per core");
   check.require(std::find(std::begin(kLogLevels), std::end(kLogLevels), c.logLevel) != std::end(kLogLevels),
                 "server.log_level", tomlQuote(c.logLevel) + " is not a level; use trace, debug, info, warn, error or off");
+  check.require(c.logFormat == "text" || c.logFormat == "json", "server.log_format",
+                tomlQuote(c.logFormat) + " is not a format; use text or json");
   check.require(c.tlsCert.empty() || !c.tlsKey.empty(), "server.tls_cert",
                 "tls_cert is set but tls_key is not; set both (PEM certificate chain and its private key) or neither");
   check.require(c.tlsKey.empty() || !c.tlsCert.empty(), "server.tls_key",
