@@ -172,6 +172,18 @@ void App::publish(std::string_view topic, std::string_view payload, ws::Opcode o
 
 unsigned App::threads() const { return state_->options.threads; }
 
+std::vector<std::pair<std::string_view, std::uint64_t>> App::refusals() const {
+  std::vector<std::pair<std::string_view, std::uint64_t>> out;
+  for (std::size_t i = 0; i < detail::kRefusalReasons; ++i) {
+    std::uint64_t n = 0;
+    for (const auto& ctx : state_->loops) n += ctx->counters.refusals[i].load(std::memory_order_relaxed);
+    if (static_cast<detail::RefusalReason>(i) == detail::RefusalReason::Overloaded503)
+      for (const auto& ctx : state_->loops) n += ctx->acceptorRefusals();
+    out.emplace_back(detail::kRefusalNames[i], n);
+  }
+  return out;
+}
+
 App::Counters App::counters() const {
   Counters c;
   for (const auto& ctx : state_->loops) {

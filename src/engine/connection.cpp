@@ -119,6 +119,10 @@ void Connection::onClose(std::uint16_t code, std::string_view reason) {
 }
 
 void Connection::onProtocolError(std::uint16_t code, std::string_view reason) {
+  ctx_.counters.refuse(code == 1002   ? RefusalReason::Close1002
+                       : code == 1007 ? RefusalReason::Close1007
+                       : code == 1009 ? RefusalReason::Close1009
+                                      : RefusalReason::CloseOther);
   if (state_ == State::Open) {
     queueFrame(ws::Opcode::Close, ws::closePayload(code, reason));
     finish(code, reason);
@@ -169,6 +173,7 @@ void Connection::destroy() {
 
 void Connection::killSlowConsumer() {
   if (state_ == State::Closed) return;
+  ctx_.counters.refuse(RefusalReason::SlowConsumer);
   finish(behavior().slowConsumerCloseCode, behavior().slowConsumerReason);
   destroy();
 }
@@ -308,8 +313,12 @@ void Connection::checkTimers(std::int64_t nowMs) {
     case State::Http: {
       std::int64_t limit = isClient() ? client_->timeoutMs : toMs(opts.handshakeTimeout);
       if (nowMs - stateSinceMs_ < limit) break;
-      if (isClient()) failClient("timed out connecting and upgrading");
-      else destroy();
+      if (isClient()) {
+        failClient("timed out connecting and upgrading");
+      } else {
+        ctx_.counters.refuse(RefusalReason::HandshakeTimeout);
+        destroy();
+      }
       break;
     }
     case State::Open: {

@@ -2,6 +2,7 @@
 // (101 or a refusal) or a plain request for an HTTP route, answered by its
 // handler, possibly later (http_route.hpp), with keep-alive.
 #include <charconv>
+#include <cstdlib>
 
 #include "app_state.hpp"
 #include "client_phase.hpp"
@@ -123,6 +124,23 @@ void Connection::detachExchange() {
 }
 
 void Connection::refuseHttp(std::string response) {
+  // "HTTP/1.1 431 ..." : count the refusal by its status.
+  int status = response.size() > 12 ? std::atoi(response.c_str() + 9) : 0;
+  RefusalReason reason = RefusalReason::HttpOther;
+  switch (status) {
+    case 400: reason = RefusalReason::Http400; break;
+    case 403: reason = RefusalReason::Http403; break;
+    case 404: reason = RefusalReason::Http404; break;
+    case 405: reason = RefusalReason::Http405; break;
+    case 411: reason = RefusalReason::Http411; break;
+    case 413: reason = RefusalReason::Http413; break;
+    case 426: reason = RefusalReason::Http426; break;
+    case 431: reason = RefusalReason::Http431; break;
+    case 505: reason = RefusalReason::Http505; break;
+    case 503: reason = RefusalReason::Overloaded503; break;
+    default: break;
+  }
+  ctx_.counters.refuse(reason);
   detachExchange();
   http_.reset();
   out_.append(response);

@@ -81,6 +81,7 @@ void LoopContext::addListener(int fd, std::shared_ptr<net::TlsContext> tls) {
 void LoopContext::accept(int fd, const net::TlsContext* tls) {
   if (shuttingDown_ || app_.connections.load(std::memory_order_relaxed) >= app_.options.maxConnections) {
     std::string refusal = overloadResponse();
+    counters.refuse(RefusalReason::Overloaded503);
     net::sendBestEffort(fd, refusal);
     net::closeFd(fd);
     return;

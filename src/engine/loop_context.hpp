@@ -29,10 +29,25 @@ struct StringHash {
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+// Why the engine refused a request or dropped a connection; the names are
+// App::refusals()'s.
+enum class RefusalReason : std::uint8_t {
+  Http400, Http403, Http404, Http405, Http411, Http413, Http426, Http431, Http505, Overloaded503, HttpOther,
+  HandshakeTimeout, Close1002, Close1007, Close1009, CloseOther, SlowConsumer,
+};
+inline constexpr std::size_t kRefusalReasons = 17;
+inline constexpr const char* kRefusalNames[kRefusalReasons] = {
+    "http_400_bad_request", "http_403_forbidden_origin", "http_404_not_found", "http_405_method_not_allowed",
+    "http_411_length_required", "http_413_body_too_large", "http_426_upgrade_required", "http_431_head_too_large",
+    "http_505_version", "http_503_overloaded", "http_other", "handshake_timeout", "close_1002_protocol_error",
+    "close_1007_invalid_data", "close_1009_message_too_big", "close_other_protocol_error", "slow_consumer"};
+
 // Counters of one loop: written by its thread alone (a relaxed store, no
 // locked instruction), read by any thread for statistics.
 struct LoopCounters {
   std::atomic<std::uint64_t> messagesIn{0}, bytesIn{0}, messagesOut{0}, bytesOut{0};
+  std::atomic<std::uint64_t> refusals[kRefusalReasons]{};  // by RefusalReason
+  void refuse(RefusalReason r) { add(refusals[static_cast<std::size_t>(r)], 1); }
   static void add(std::atomic<std::uint64_t>& c, std::uint64_t n) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
@@ -80,6 +95,12 @@ class LoopContext {
   ws::Deflater& sharedDeflater(const ws::DeflaterOptions& options);
 
   LoopCounters counters;
+  // Connections its acceptors refused for lack of descriptors (HTTP 503).
+  std::uint64_t acceptorRefusals() const {
+    std::uint64_t n = 0;
+    for (const auto& a : acceptors_) n += a->refusedCount();
+    return n;
+  }
 
   void beginShutdown();
   std::size_t connectionCount() const { return connections_.size(); }

@@ -71,7 +71,7 @@ bool Acceptor::refuseOne() {
   if (fd >= 0) {
     sendBestEffort(fd, refusal_);
     closeFd(fd);
-    ++refused_;
+    refused_.store(refused_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
   spareFd_ = openSpare();
   return fd >= 0;

@@ -71,6 +71,8 @@ std::string Metrics::render(const Snapshot& s) const {
   commitLatency.render(out, "herald_history_commit_seconds", "Time from a history append to its commit.");
   out += "# HELP herald_refusals_total Requests and connections refused, by reason.\n";
   out += "# TYPE herald_refusals_total counter\n";
+  for (const auto& [reason, count] : s.engineRefusals)
+    if (count) out += fmt::format("herald_refusals_total{{reason=\"{}\"}} {}\n", reason, count);
   std::lock_guard lock(refusalsMutex_);
   for (const auto& [reason, count] : refusals_) out += fmt::format("herald_refusals_total{{reason=\"{}\"}} {}\n", reason, count);
   return out;

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace herald::server {
 
@@ -48,6 +50,8 @@ struct Metrics {
     // WebSocket data messages and payload bytes, from the engine's counters
     // (out counts every delivery of a publication to every subscriber).
     std::uint64_t messagesIn = 0, bytesIn = 0, messagesOut = 0, bytesOut = 0;
+    // What the engine refused (handshakes, protocol errors, overload), by reason.
+    std::vector<std::pair<std::string_view, std::uint64_t>> engineRefusals{};
   };
   std::string render(const Snapshot& snapshot) const;
 

@@ -1,6 +1,7 @@
 #include "server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <set>
 #include <unistd.h>
 
 #include "app_host.hpp"
@@ -65,7 +66,18 @@ struct Server::Parts {
             .messagesIn = c.messagesIn,
             .bytesIn = c.bytesIn,
             .messagesOut = c.messagesOut,
-            .bytesOut = c.bytesOut};
+            .bytesOut = c.bytesOut,
+            .engineRefusals = app.refusals()};
+  }
+
+  // Logs each kind of engine refusal the first time it happens (they are
+  // all counted in /metrics); runs once a second on loop 0.
+  std::set<std::string_view> loggedRefusals;
+  void logNewRefusals() {
+    for (const auto& [reason, count] : app.refusals())
+      if (count && loggedRefusals.insert(reason).second)
+        spdlog::info("refused: {} (logged once; counted in /metrics as herald_refusals_total{{reason=\"{}\"}})", reason,
+                     reason);
   }
 };
 
@@ -113,6 +125,7 @@ Server::Server(ServerConfig config) {
     p.demo->start();
   }
   p.clients->startTimers();
+  p.app.deferTo(0, [&p] { p.app.loop(0).addTimer(std::chrono::seconds(1), [&p] { p.logNewRefusals(); }); });
 }
 
 Server::~Server() = default;

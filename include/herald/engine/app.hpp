@@ -168,6 +168,10 @@ class App {
     std::uint64_t messagesIn = 0, bytesIn = 0, messagesOut = 0, bytesOut = 0;
   };
   Counters counters() const;
+  // What the engine refused or cut since start, by reason ("http_431_head_too_large",
+  // "close_1009_message_too_big", "http_503_overloaded", "slow_consumer", ...),
+  // across all loops, every reason listed.
+  std::vector<std::pair<std::string_view, std::uint64_t>> refusals() const;
 
   unsigned threads() const;
   // Open connections across all loops (HTTP and WebSocket).

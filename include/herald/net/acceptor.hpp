@@ -6,6 +6,7 @@
 // descriptor, gives it up to accept the waiting connection, writes the
 // refusal it was given (an HTTP 503) and closes it, then takes the spare back.
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -26,7 +27,7 @@ class Acceptor final : public IoHandler {
   // Stops accepting and closes the listening socket.
   void close();
   // Connections refused for lack of descriptors so far.
-  std::uint64_t refusedCount() const { return refused_; }
+  std::uint64_t refusedCount() const { return refused_.load(std::memory_order_relaxed); }
 
   void onIo(std::uint32_t events) override;
 
@@ -40,7 +41,7 @@ class Acceptor final : public IoHandler {
   int spareFd_;
   OnAccept onAccept_;
   std::string refusal_;
-  std::uint64_t refused_ = 0;
+  std::atomic<std::uint64_t> refused_{0};  // written by the loop, read by any thread
 };
 
 }  // namespace herald::net

@@ -12,7 +12,7 @@ TEST(CentrifugoWireTest, PublishDecodesBackFromThePushTheServerMakesOfIt) {
   for (int i = 0; i < 20; ++i) header[i] = static_cast<unsigned char>(i * 13);
   std::string cmd;
   encodePublish(cmd, 7, "bench", header, 20, 12);
-  EXPECT_EQ(cmd.substr(0, 43), R"({"id":7,"publish":{"channel":"bench","data":)");
+  EXPECT_TRUE(cmd.starts_with(R"({"id":7,"publish":{"channel":"bench","data":)")) << cmd;
   // The server forwards `data` unchanged inside a publication push.
   std::string data = cmd.substr(cmd.find(R"("data":)") + 7);
   data.resize(data.size() - 2);
