@@ -34,12 +34,10 @@ or JSON with --json. With --server-pid PID: server CPU (user+sys, from
 Exit code: 0, 1 when a check failed or nothing connected, 2 for bad options.
 
 More than ~28,000 connections: one address pair runs out of ephemeral ports.
-The engine cannot bind a client to a source address yet, so instead, for a
-127.x URL, --source-addresses N spreads connections over the DESTINATIONS
-127.0.0.1 .. 127.0.0.N, round-robin. That only works when the server listens
-on 0.0.0.0 (e.g. echo_server --host 0.0.0.0): a listener on 127.0.0.1 refuses
-the others, and those connections fail with "Connection refused".
-Also raise the descriptor limit (ulimit -n) on both sides.)";
+For a 127.x URL, --source-addresses N connects from the SOURCE addresses
+127.0.0.1 .. 127.0.0.N, round-robin (every 127.x address is local on Linux),
+so one server address takes N x 28,000. Also raise the descriptor limit
+(ulimit -n) on both sides.)";
 
 }  // namespace
 
@@ -78,8 +76,7 @@ void addBenchCommand(CLI::App& app, std::function<int()>& action) {
   sub->add_flag("-q,--quiet", o->quiet, "no progress line on stderr");
   sub->add_option("--server-pid", o->serverPid, "the server's PID, to report its CPU and memory from /proc");
   sub->add_option("--source-addresses", o->sourceAddresses,
-                  "spread connections over 127.0.0.1..N (0: connections/25000, rounded up); these are "
-                  "DESTINATION addresses, so the server must listen on 0.0.0.0 (see below)")
+                  "connect from source addresses 127.0.0.1..N (0: connections/25000, rounded up)")
       ->capture_default_str();
   sub->callback([o, connections, &action] {
     o->connectionsGiven = connections->count() > 0;

@@ -107,6 +107,11 @@ void App::connect(const std::string& url, WsBehavior behavior, ClientOptions opt
       return fail(e.what());
     }
   }
+  if (!options.sourceAddress.empty()) {
+    std::vector<sockaddr_storage> sources;
+    if (!net::resolve(options.sourceAddress, 0, sources, error)) return fail("source address: " + error);
+    client->source = sources.front();
+  }
   client->host = parsed->host;
   client->key = ws::makeClientKey();
   client->subprotocols = options.subprotocols;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/socket.h>
+
 #include "endpoint.hpp"
 #include "herald/http/response_parser.hpp"
 #include "herald/net/tls_context.hpp"
@@ -27,6 +29,7 @@ struct ClientPhase {
   std::int64_t timeoutMs = 10000;
   std::optional<ws::DeflateClientOptions> deflate;  // offered when set
   std::size_t minCompressBytes = 64;
+  std::optional<sockaddr_storage> source;  // ClientOptions::sourceAddress, resolved
   bool failed = false;
 };
 

@@ -101,7 +101,7 @@ void LoopContext::accept(int fd, const net::TlsContext* tls) {
 
 void LoopContext::connectClient(const sockaddr_storage& addr, std::unique_ptr<ClientPhase> client) {
   std::string error;
-  int fd = net::connectTcp(addr, error);
+  int fd = net::connectTcp(addr, error, client->source ? &*client->source : nullptr);
   SSL* ssl = nullptr;
   if (fd >= 0 && client->tls && !(ssl = client->tls->newClientSession(fd, client->host))) {
     error = "TLS: cannot create a session: " + net::tlsErrorText();

@@ -12,10 +12,11 @@ WsBehavior Scenario::clientBehavior() const {
           .idleTimeout = std::chrono::seconds(0)};
 }
 
-ClientOptions Scenario::clientOptions(std::function<void(std::string_view)> onError) const {
+ClientOptions Scenario::clientOptions(std::size_t connection, std::function<void(std::string_view)> onError) const {
   return {.caFile = o_.caFile,
           .verifyCertificate = !o_.insecure,
           .compression = o_.compression,
+          .sourceAddress = plan_.sources.empty() ? std::string() : plan_.sources[connection % plan_.sources.size()],
           .onError = std::move(onError)};
 }
 

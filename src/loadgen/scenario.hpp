@@ -65,7 +65,8 @@ class Scenario {
   // the write queue, no drop on backpressure (the scenarios wait for drain),
   // no idle pings of our own.
   WsBehavior clientBehavior() const;
-  ClientOptions clientOptions(std::function<void(std::string_view)> onError) const;
+  // How connection number `connection` connects (its source address, when spread).
+  ClientOptions clientOptions(std::size_t connection, std::function<void(std::string_view)> onError) const;
   // Split `total` over `workers`: worker w's share.
   static std::size_t shareOf(std::size_t total, unsigned workers, unsigned w) {
     return total / workers + (w < total % workers ? 1 : 0);

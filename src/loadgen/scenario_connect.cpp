@@ -76,7 +76,7 @@ class ConnectScenario final : public Scenario {
       --w.stats.open;
       if (!attempt->closedByUs && !w.stopping) w.stats.error(closeReason(code, reason));
     };
-    w.app.connect(urlFor(id), std::move(b), clientOptions([&w, &L](std::string_view error) {
+    w.app.connect(urlFor(id), std::move(b), clientOptions(id, [&w, &L](std::string_view error) {
                     w.count(&Counters::failed);
                     w.stats.error(error);
                     w.settle();

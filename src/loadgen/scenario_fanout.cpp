@@ -166,7 +166,7 @@ class FanoutScenario final : public Scenario {
       closed(w, "publisher", code, reason);
     };
     // With the raw protocol b.message stays empty: publishers ignore what they receive.
-    w.app.connect(urlFor(id), std::move(b), clientOptions([&w, &L](std::string_view e) { failed(w, L, e); }));
+    w.app.connect(urlFor(id), std::move(b), clientOptions(id, [&w, &L](std::string_view e) { failed(w, L, e); }));
   }
 
   void launchSubscriber(Worker& w, FanoutLoop& L, std::size_t id) {
@@ -206,7 +206,7 @@ class FanoutScenario final : public Scenario {
       s->ws = nullptr;
       closed(w, "subscriber", code, reason);
     };
-    w.app.connect(urlFor(id), std::move(b), clientOptions([&w, &L](std::string_view e) { failed(w, L, e); }));
+    w.app.connect(urlFor(id), std::move(b), clientOptions(id, [&w, &L](std::string_view e) { failed(w, L, e); }));
   }
 
   static void opened(Worker& w, FanoutLoop& L) {

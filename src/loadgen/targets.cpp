@@ -22,18 +22,15 @@ std::optional<TargetPlan> planTargets(const std::string& url, unsigned addresses
     plan.urls.push_back(url);
     return plan;
   }
+  plan.urls.push_back(url);
   if (!isLoopbackV4(parsed->host)) {
-    plan.urls.push_back(url);
     plan.note = "--source-addresses " + std::to_string(addresses) + " ignored: " + parsed->host +
-                " is not a 127.x address (the engine cannot bind a source address yet)";
+                " is not a 127.x address (other hosts need addresses configured on this machine)";
     return plan;
   }
   addresses = std::min(addresses, 254u);
-  const std::string scheme = parsed->tls ? "wss://" : "ws://";
-  for (unsigned i = 1; i <= addresses; ++i)
-    plan.urls.push_back(scheme + "127.0.0." + std::to_string(i) + ":" + std::to_string(parsed->port) + parsed->target);
-  plan.note = "connections spread over destinations 127.0.0.1-127.0.0." + std::to_string(addresses) +
-              " (not source addresses: the engine cannot bind one yet); the server must listen on 0.0.0.0";
+  for (unsigned i = 1; i <= addresses; ++i) plan.sources.push_back("127.0.0." + std::to_string(i));
+  plan.note = "connections spread over source addresses 127.0.0.1-127.0.0." + std::to_string(addresses);
   return plan;
 }
 

@@ -2,12 +2,9 @@
 // Where the connections go.
 //
 // One source/destination address pair gives about 28,000 connections (the
-// ephemeral port range). Spreading over several local *source* addresses
-// would need the engine to bind() before connect(), which App::connect() does
-// not offer yet. Meanwhile, with --source-addresses N > 1 and a loopback URL,
-// connection i goes to the *destination* 127.0.0.(1 + i % N) instead: the
-// server must listen on 0.0.0.0 (or on every one of those addresses), since
-// a listener bound to 127.0.0.1 only accepts connections to 127.0.0.1.
+// ephemeral port range). With --source-addresses N > 1 and a loopback URL,
+// connection i connects *from* 127.0.0.(1 + i % N) (ClientOptions::
+// sourceAddress), so one server address takes N times as many.
 
 #include <cstddef>
 #include <optional>
@@ -17,7 +14,8 @@
 namespace herald::loadgen {
 
 struct TargetPlan {
-  std::vector<std::string> urls;  // connection i uses urls[i % urls.size()]
+  std::vector<std::string> urls;     // connection i uses urls[i % urls.size()]
+  std::vector<std::string> sources;  // and, when not empty, sources[i % sources.size()]
   std::string note;               // a limitation worth printing, or empty
 };
 

@@ -144,11 +144,23 @@ bool resolve(const std::string& host, std::uint16_t port, std::vector<sockaddr_s
   return !out.empty();
 }
 
-int connectTcp(const sockaddr_storage& addr, std::string& error) {
+int connectTcp(const sockaddr_storage& addr, std::string& error, const sockaddr_storage* source) {
   int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     error = std::string("socket: ") + std::strerror(errno);
     return -1;
+  }
+  if (source) {
+    // Bind the address only; the port is picked at connect() time, so the
+    // same local port can serve many destinations (Linux 4.2+).
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    socklen_t slen = source->ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(source), slen) != 0) {
+      error = std::string("bind to the source address: ") + std::strerror(errno);
+      ::close(fd);
+      return -1;
+    }
   }
   socklen_t len = addr.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), len) != 0 && errno != EINPROGRESS) {

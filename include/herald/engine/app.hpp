@@ -85,6 +85,10 @@ struct ClientOptions {
   bool compression = false;
   ws::DeflateClientOptions deflate{};
   std::size_t minCompressBytes = 64;
+  // A numeric local address to connect from (e.g. "127.0.0.2"). One source
+  // and destination address pair gives about 28,000 connections (the
+  // ephemeral ports); a client that needs more spreads over sources.
+  std::string sourceAddress{};
   // The connection failed before it opened: name resolution, refused,
   // certificate, refused upgrade, redirect. Runs on the connection's loop.
   std::function<void(std::string_view error)> onError{};

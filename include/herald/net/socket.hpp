@@ -62,7 +62,9 @@ bool resolve(const std::string& host, std::uint16_t port, std::vector<sockaddr_s
 
 // Starts a non-blocking connect; the socket becomes writable when it is done
 // and connectError() then tells whether it worked. Returns -1 with `error`.
-int connectTcp(const sockaddr_storage& addr, std::string& error);
+// With `source`, the socket is bound to that local address first (its port
+// is ignored: the kernel picks one at connect time).
+int connectTcp(const sockaddr_storage& addr, std::string& error, const sockaddr_storage* source = nullptr);
 // The pending error of a connecting socket (0 when connected).
 int connectError(int fd);
 
