@@ -11,6 +11,8 @@ int run(int argc, char** argv) {
   addBenchCommand(app, action);
   addServeCommand(app, action);
   addTokenCommand(app, action);
+  addSubCommand(app, action);
+  addPubCommand(app, action);
   CLI11_PARSE(app, argc, argv);
   return action ? action() : 0;
 }

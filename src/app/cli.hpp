@@ -17,5 +17,7 @@ int run(int argc, char** argv);
 void addBenchCommand(CLI::App& app, std::function<int()>& action);
 void addServeCommand(CLI::App& app, std::function<int()>& action);
 void addTokenCommand(CLI::App& app, std::function<int()>& action);
+void addSubCommand(CLI::App& app, std::function<int()>& action);
+void addPubCommand(CLI::App& app, std::function<int()>& action);
 
 }  // namespace herald::cli

@@ -306,14 +306,25 @@ void ClientProtocol::sweep(unsigned loop) {
 
 namespace herald::server {
 
+std::vector<std::uint64_t> ClientProtocol::targets(LoopState& L, const std::string& user, const std::string& client) {
+  std::vector<std::uint64_t> out;
+  if (!user.empty()) {
+    if (auto it = L.byUser.find(user); it != L.byUser.end()) out = it->second;
+  } else if (!client.empty()) {
+    // Anonymous connections are not indexed (it would cost memory for each
+    // of them); the server API reaches one by its client id, rarely.
+    L.sessions.forEach([&](Session& s) {
+      if (s.user.empty() && s.client() == client) out.push_back(s.serial);
+    });
+  }
+  return out;
+}
+
 void ClientProtocol::disconnectUser(std::string user, std::string client, std::uint32_t code, std::string reason) {
   for (unsigned i = 0; i < app_.threads(); ++i) {
     app_.deferTo(i, [this, i, user, client, code, reason] {
       LoopState& L = loopState(i);
-      auto it = L.byUser.find(user);
-      if (it == L.byUser.end()) return;
-      std::vector<std::uint64_t> serials = it->second;  // disconnecting edits the index
-      for (std::uint64_t serial : serials) {
+      for (std::uint64_t serial : targets(L, user, client)) {
         Session* s = L.sessions.find(serial);
         if (!s || (!client.empty() && s->client() != client) || s->state == Session::State::Closed) continue;
         s->ws->close(static_cast<std::uint16_t>(code), reason);
@@ -326,9 +337,7 @@ void ClientProtocol::unsubscribeUser(std::string user, std::string client, std::
   for (unsigned i = 0; i < app_.threads(); ++i) {
     app_.deferTo(i, [this, i, user, client, channel] {
       LoopState& L = loopState(i);
-      auto it = L.byUser.find(user);
-      if (it == L.byUser.end()) return;
-      for (std::uint64_t serial : it->second) {
+      for (std::uint64_t serial : targets(L, user, client)) {
         Session* s = L.sessions.find(serial);
         if (!s || (!client.empty() && s->client() != client) || !s->subscriptions.contains(channel)) continue;
         endSubscription(*s, channel);
@@ -345,9 +354,7 @@ void ClientProtocol::subscribeUser(std::string user, std::string client, std::st
   for (unsigned i = 0; i < app_.threads(); ++i) {
     app_.deferTo(i, [this, i, user, client, channel] {
       LoopState& L = loopState(i);
-      auto it = L.byUser.find(user);
-      if (it == L.byUser.end()) return;
-      for (std::uint64_t serial : it->second) {
+      for (std::uint64_t serial : targets(L, user, client)) {
         Session* s = L.sessions.find(serial);
         if (!s || (!client.empty() && s->client() != client) || s->subscriptions.contains(channel)) continue;
         SubscribeSpec spec;
@@ -379,10 +386,8 @@ void ClientProtocol::refreshUser(std::string user, std::string client, std::int6
   for (unsigned i = 0; i < app_.threads(); ++i) {
     app_.deferTo(i, [this, i, user, client, expireAt] {
       LoopState& L = loopState(i);
-      auto it = L.byUser.find(user);
-      if (it == L.byUser.end()) return;
       std::int64_t nowSec = nowMs() / 1000;
-      for (std::uint64_t serial : it->second) {
+      for (std::uint64_t serial : targets(L, user, client)) {
         Session* s = L.sessions.find(serial);
         if (!s || (!client.empty() && s->client() != client)) continue;
         s->expiresAt = expireAt;

@@ -57,6 +57,9 @@ class ClientProtocol {
   void onDropped(WebSocket& ws, std::string_view topic);
   void onDrain(WebSocket& ws);
   void disconnectLater(Session& s, proto::DisconnectCode code);
+  // The sessions of `user` on loop L (only the one with id `client` when
+  // given); an anonymous user ("") is reached by client id only.
+  std::vector<std::uint64_t> targets(LoopState& L, const std::string& user, const std::string& client);
   void sweep(unsigned loop);
   void handle(Session& s, const proto::Command& cmd, std::string& batch);
   bool rateLimited(Session& s, std::int64_t nowMs);

@@ -1,0 +1,456 @@
+// herald::client::Client against the real `herald serve`: connect,
+// publications from the HTTP API and from another client, presence and
+// history, recovery across a SIGKILL and restart, reconnect backoff, and a
+// terminal disconnect code.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "herald/client/client.hpp"
+#include "herald/client/http_api.hpp"
+#include "herald_process.hpp"
+
+namespace herald::client {
+namespace {
+
+using namespace std::chrono_literals;
+using test::HeraldProcess;
+
+constexpr const char* kApiKey = "test-api-key";
+
+const std::string kConfig = R"(
+[client]
+allow_anonymous = true
+token_hmac_secret = "test-secret"
+ping_interval = "2s"
+pong_timeout = "1s"
+[api]
+key = "test-api-key"
+[[namespace]]
+name = "chat"
+presence = true
+join_leave = true
+history_size = 1000
+history_ttl = "1h"
+durable = true
+allow_subscribe_for_anonymous = true
+allow_publish_for_anonymous = true
+allow_history_for_subscriber = true
+allow_presence_for_subscriber = true
+allow_history_for_client = true
+allow_presence_for_client = true
+[[namespace]]
+name = "closed"
+)";
+
+// Everything a client and its subscription report, for the test thread.
+struct Recorder {
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<Publication> pubs;
+  std::vector<GapInfo> gaps;
+  std::vector<Error> errors;
+  std::vector<ClientInfo> joins;
+  std::vector<DisconnectEvent> connecting;
+  std::vector<DisconnectEvent> disconnected;
+  std::vector<UnsubscribedContext> unsubscribed;
+  std::vector<SubscribedContext> subscribed;
+  int connected = 0;
+  std::string clientId;
+
+  template <class Pred>
+  bool waitFor(Pred pred, std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(m);
+    return cv.wait_for(lock, timeout, [&] { return pred(); });
+  }
+  template <class Fn>
+  void record(Fn fn) {
+    {
+      std::lock_guard lock(m);
+      fn();
+    }
+    cv.notify_all();
+  }
+
+  Options options(const std::string& url) {
+    Options o{.url = url};
+    o.onConnected = [this](const ConnectedEvent& e) {
+      record([&] {
+        ++connected;
+        clientId = e.client;
+      });
+    };
+    o.onConnecting = [this](const DisconnectEvent& e) { record([&] { connecting.push_back(e); }); };
+    o.onDisconnected = [this](const DisconnectEvent& e) { record([&] { disconnected.push_back(e); }); };
+    o.onError = [this](const Error& e) { record([&] { errors.push_back(e); }); };
+    return o;
+  }
+  SubscriptionHandlers handlers() {
+    SubscriptionHandlers h;
+    h.onPublication = [this](const Publication& p) { record([&] { pubs.push_back(p); }); };
+    h.onGap = [this](const GapInfo& g) { record([&] { gaps.push_back(g); }); };
+    h.onJoin = [this](const ClientInfo& i) { record([&] { joins.push_back(i); }); };
+    h.onSubscribed = [this](const SubscribedContext& s) { record([&] { subscribed.push_back(s); }); };
+    h.onUnsubscribed = [this](const UnsubscribedContext& u) { record([&] { unsubscribed.push_back(u); }); };
+    return h;
+  }
+  std::size_t pubCount() {
+    std::lock_guard lock(m);
+    return pubs.size();
+  }
+  std::size_t connectFailures() {
+    std::lock_guard lock(m);
+    return static_cast<std::size_t>(std::count_if(errors.begin(), errors.end(), [](const Error& e) {
+      return e.code == error_code::ConnectFailed;
+    }));
+  }
+};
+
+class HeraldClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<HeraldProcess>(kConfig);
+    server_->start();
+  }
+
+  ApiClient api() { return ApiClient(server_->apiUrl(), kApiKey); }
+
+  StreamPosition apiPublish(const std::string& channel, const std::string& data) {
+    auto r = api().publish(channel, data);
+    EXPECT_TRUE(r.ok()) << (r.error ? r.error->message : "");
+    return r.value;
+  }
+
+  std::unique_ptr<HeraldProcess> server_;
+};
+
+TEST(BackoffDelayTest, StaysWithinFloorWindowAndCap) {
+  for (unsigned attempt = 0; attempt < 40; ++attempt) {
+    for (double r : {0.0, 0.5, 0.999}) {
+      auto d = backoffDelay(attempt, 500ms, 20s, r);
+      EXPECT_GE(d, 500ms);
+      EXPECT_LE(d, 20s);
+      auto window = std::min<std::int64_t>(20000, 500LL << std::min(attempt, 20u));
+      EXPECT_LE(d.count(), 500 + window);
+    }
+  }
+  EXPECT_EQ(backoffDelay(0, 500ms, 20s, 0.0), 500ms);
+  EXPECT_EQ(backoffDelay(30, 500ms, 20s, 0.999), 20s);
+}
+
+TEST_F(HeraldClientTest, ConnectsAndReportsItsClientId) {
+  Recorder rec;
+  Client c(rec.options(server_->wsUrl()));
+  c.connect();
+  ASSERT_TRUE(rec.waitFor([&] { return rec.connected == 1; })) << server_->log();
+  EXPECT_EQ(c.state(), State::Connected);
+  EXPECT_FALSE(rec.clientId.empty());
+  c.disconnect();
+  ASSERT_TRUE(rec.waitFor([&] { return rec.disconnected.size() == 1; }));
+  EXPECT_EQ(rec.disconnected[0].code, 0u);
+  EXPECT_EQ(c.state(), State::Disconnected);
+}
+
+TEST_F(HeraldClientTest, ReceivesPublicationsFromTheApiAndFromAnotherClient) {
+  Recorder a, b;
+  Client ca(a.options(server_->wsUrl()));
+  Client cb(b.options(server_->wsUrl()));
+  auto sub = ca.subscribe("chat:one", a.handlers());
+  ASSERT_NE(sub, nullptr);
+  EXPECT_EQ(ca.subscribe("chat:one", {}), nullptr) << "one subscription per channel";
+  ca.connect();
+  cb.connect();
+  ASSERT_TRUE(a.waitFor([&] { return a.subscribed.size() == 1; })) << server_->log();
+  ASSERT_TRUE(b.waitFor([&] { return b.connected == 1; }));
+
+  StreamPosition p1 = apiPublish("chat:one", R"({"from":"api"})");
+  EXPECT_EQ(p1.offset, 1u);
+  EXPECT_FALSE(p1.epoch.empty());
+  auto r = cb.publish("chat:one", R"({"from":"client"})").get();
+  ASSERT_TRUE(r.ok()) << r.error->message;
+
+  ASSERT_TRUE(a.waitFor([&] { return a.pubs.size() == 2; }));
+  EXPECT_EQ(a.pubs[0].offset, 1u);
+  EXPECT_EQ(a.pubs[0].data, R"({"from":"api"})");
+  EXPECT_FALSE(a.pubs[0].info);
+  EXPECT_EQ(a.pubs[1].offset, 2u);
+  EXPECT_EQ(a.pubs[1].data, R"({"from":"client"})");
+  ASSERT_TRUE(a.pubs[1].info);
+  EXPECT_EQ(a.pubs[1].info->client, b.clientId);
+  EXPECT_EQ(sub->state(), SubscriptionState::Subscribed);
+  ASSERT_TRUE(sub->position());
+  EXPECT_EQ(sub->position()->offset, 2u);
+  EXPECT_EQ(sub->position()->epoch, p1.epoch);
+
+  // Bad data never reaches the server (which would close the connection).
+  auto bad = cb.publish("chat:one", "{not json").get();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error->code, 107u);
+  EXPECT_EQ(cb.state(), State::Connected);
+}
+
+TEST_F(HeraldClientTest, RefusedSubscriptionEndsWithTheServersCode) {
+  Recorder a;
+  Client c(a.options(server_->wsUrl()));
+  auto sub = c.subscribe("closed:x", a.handlers());
+  c.connect();
+  ASSERT_TRUE(a.waitFor([&] { return a.unsubscribed.size() == 1; }));
+  EXPECT_EQ(a.unsubscribed[0].code, 103u);
+  EXPECT_EQ(sub->state(), SubscriptionState::Unsubscribed);
+  EXPECT_NE(c.subscribe("closed:x", {}), nullptr) << "a refused channel can be tried again";
+}
+
+TEST_F(HeraldClientTest, PresenceHistoryAndJoin) {
+  Recorder a, b;
+  Client ca(a.options(server_->wsUrl()));
+  Client cb(b.options(server_->wsUrl()));
+  ca.subscribe("chat:room", a.handlers(), {.joinLeave = true});
+  ca.connect();
+  ASSERT_TRUE(a.waitFor([&] { return a.subscribed.size() == 1; })) << server_->log();
+  for (int i = 1; i <= 3; ++i) apiPublish("chat:room", "{\"n\":" + std::to_string(i) + "}");
+
+  auto pres = ca.presence("chat:room").get();
+  ASSERT_TRUE(pres.ok()) << pres.error->message;
+  ASSERT_EQ(pres.value.clients.size(), 1u);
+  EXPECT_EQ(pres.value.clients[0].client, a.clientId);
+
+  cb.subscribe("chat:room", b.handlers());
+  cb.connect();
+  // A subscriber sees its own join too; wait for b's.
+  ASSERT_TRUE(a.waitFor([&] {
+    return b.connected == 1 && std::any_of(a.joins.begin(), a.joins.end(), [&](const ClientInfo& i) {
+             std::lock_guard lock(b.m);
+             return i.client == b.clientId;
+           });
+  }));
+  auto stats = ca.presenceStats("chat:room").get();
+  ASSERT_TRUE(stats.ok()) << stats.error->message;
+  EXPECT_EQ(stats.value.numClients, 2u);
+
+  auto all = ca.history("chat:room", {.limit = -1}).get();
+  ASSERT_TRUE(all.ok()) << all.error->message;
+  ASSERT_EQ(all.value.publications.size(), 3u);
+  EXPECT_EQ(all.value.publications[0].data, R"({"n":1})");
+  EXPECT_EQ(all.value.publications[2].offset, 3u);
+  EXPECT_EQ(all.value.offset, 3u);
+
+  auto top = ca.history("chat:room", {.limit = 0}).get();
+  ASSERT_TRUE(top.ok());
+  EXPECT_TRUE(top.value.publications.empty());
+  EXPECT_EQ(top.value.epoch, all.value.epoch);
+
+  auto since = ca.history("chat:room", {.limit = 10, .since = StreamPosition{1, all.value.epoch}}).get();
+  ASSERT_TRUE(since.ok()) << since.error->message;
+  ASSERT_EQ(since.value.publications.size(), 2u);
+  EXPECT_EQ(since.value.publications[0].offset, 2u);
+
+  auto refused = ca.presence("closed:x").get();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_GE(refused.error->code, 100u);
+}
+
+TEST_F(HeraldClientTest, SinceRecoversWhatCameAfterAPosition) {
+  StreamPosition p;
+  for (int i = 1; i <= 5; ++i) p = apiPublish("chat:since", "{\"n\":" + std::to_string(i) + "}");
+  Recorder a;
+  Client c(a.options(server_->wsUrl()));
+  c.subscribe("chat:since", a.handlers(), {.since = StreamPosition{2, p.epoch}});
+  c.connect();
+  ASSERT_TRUE(a.waitFor([&] { return a.pubs.size() == 3; }));
+  EXPECT_EQ(a.pubs[0].offset, 3u);
+  EXPECT_EQ(a.pubs[2].offset, 5u);
+  EXPECT_TRUE(a.subscribed[0].recovered);
+  EXPECT_TRUE(a.gaps.empty());
+}
+
+TEST_F(HeraldClientTest, SinceWithoutEpochRecoversInTheCurrentEpoch) {
+  for (int i = 1; i <= 4; ++i) apiPublish("chat:noepoch", "{\"n\":" + std::to_string(i) + "}");
+  Recorder a;
+  Client c(a.options(server_->wsUrl()));
+  auto sub = c.subscribe("chat:noepoch", a.handlers(), {.since = StreamPosition{1, ""}});
+  c.connect();
+  ASSERT_TRUE(a.waitFor([&] { return a.pubs.size() == 3; }));
+  apiPublish("chat:noepoch", R"({"n":5})");
+  ASSERT_TRUE(a.waitFor([&] { return a.pubs.size() == 4; }));
+  std::lock_guard lock(a.m);
+  for (std::size_t i = 0; i < a.pubs.size(); ++i) EXPECT_EQ(a.pubs[i].offset, i + 2);
+  ASSERT_EQ(a.subscribed.size(), 1u);
+  EXPECT_TRUE(a.subscribed[0].recovered);
+  EXPECT_TRUE(a.gaps.empty());
+}
+
+TEST_F(HeraldClientTest, RecoversAcrossServerKillExactlyOnceInOrder) {
+  Recorder a;
+  Options o = a.options(server_->wsUrl());
+  Client c(o);
+  auto sub = c.subscribe("chat:durable", a.handlers());
+  c.connect();
+  ASSERT_TRUE(a.waitFor([&] { return a.subscribed.size() == 1; })) << server_->log();
+  for (int i = 1; i <= 3; ++i) apiPublish("chat:durable", "{\"n\":" + std::to_string(i) + "}");
+  ASSERT_TRUE(a.waitFor([&] { return a.pubs.size() == 3; }));
+
+  server_->kill();
+  ASSERT_TRUE(a.waitFor([&] { return !a.connecting.empty() && a.connecting.back().code != 0; }));
+  server_->restart();
+  // Published while the client is still away (it waits out its backoff).
+  for (int i = 4; i <= 6; ++i) apiPublish("chat:durable", "{\"n\":" + std::to_string(i) + "}");
+  ASSERT_TRUE(a.waitFor([&] { return a.pubs.size() >= 6; }, 30s)) << server_->log();
+  ASSERT_TRUE(a.waitFor([&] { return a.subscribed.size() == 2; }));
+  apiPublish("chat:durable", R"({"n":7})");
+  ASSERT_TRUE(a.waitFor([&] { return a.pubs.size() >= 7; }));
+  std::this_thread::sleep_for(300ms);  // room for a duplicate to show up
+
+  std::lock_guard lock(a.m);
+  ASSERT_EQ(a.pubs.size(), 7u);
+  for (std::size_t i = 0; i < a.pubs.size(); ++i) {
+    EXPECT_EQ(a.pubs[i].offset, i + 1);
+    EXPECT_EQ(a.pubs[i].data, "{\"n\":" + std::to_string(i + 1) + "}");
+  }
+  EXPECT_TRUE(a.subscribed[1].wasRecovering);
+  EXPECT_TRUE(a.subscribed[1].recovered);
+  EXPECT_EQ(a.subscribed[1].epoch, a.subscribed[0].epoch) << "durable history keeps its epoch";
+  EXPECT_TRUE(a.gaps.empty());
+  EXPECT_EQ(a.connected, 2);
+}
+
+TEST_F(HeraldClientTest, ReconnectBackoffDoesNotHammer) {
+  std::uint16_t port = server_->port();
+  server_->kill();  // nothing listens on the port now
+  Recorder a;
+  Client c(a.options("ws://127.0.0.1:" + std::to_string(port) + "/connection/websocket"));
+  c.connect();
+  std::this_thread::sleep_for(3s);
+  // Attempts at 0, then after 0.5-1 s, 0.5-1.5 s, 0.5-2.5 s, ...: three or
+  // four in three seconds; seven only if every draw were zero.
+  std::size_t attempts = a.connectFailures();
+  EXPECT_GE(attempts, 2u);
+  EXPECT_LE(attempts, 6u);
+  EXPECT_EQ(c.state(), State::Connecting);
+
+  // It comes back once the server does.
+  server_->restart();
+  ASSERT_TRUE(a.waitFor([&] { return a.connected == 1; }, 30s)) << server_->log();
+}
+
+TEST_F(HeraldClientTest, TerminalDisconnectCodeStopsReconnecting) {
+  // The API finds connections by user, so this one has a user (a token).
+  auto minted = test::runCommand({HeraldProcess::binary(), "token", "--user", "alice", "--secret", "test-secret"}, 10s);
+  ASSERT_EQ(minted.exitCode, 0) << minted.err;
+  Recorder a;
+  Options o = a.options(server_->wsUrl());
+  o.token = minted.out.substr(0, minted.out.find('\n'));
+  Client c(o);
+  c.connect();
+  ASSERT_TRUE(a.waitFor([&] { return a.connected == 1; }));
+
+  // A code in 4000..4499: the client comes back.
+  auto r = api().disconnect("alice", a.clientId, 4000, "come back");
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  ASSERT_TRUE(a.waitFor([&] { return a.connected == 2; }, 15s)) << server_->log();
+  {
+    std::lock_guard lock(a.m);
+    ASSERT_GE(a.connecting.size(), 2u);
+    EXPECT_EQ(a.connecting.back().code, 4000u);
+    EXPECT_TRUE(a.disconnected.empty());
+  }
+
+  r = api().disconnect("alice", a.clientId, 3503, "go away");
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  ASSERT_TRUE(a.waitFor([&] { return a.disconnected.size() == 1; }));
+  std::size_t connectingBefore;
+  {
+    std::lock_guard lock(a.m);
+    EXPECT_EQ(a.disconnected[0].code, 3503u);
+    EXPECT_FALSE(a.disconnected[0].reconnect);
+    connectingBefore = a.connecting.size();
+  }
+  std::this_thread::sleep_for(2s);
+  std::lock_guard lock(a.m);
+  EXPECT_EQ(a.connected, 2);
+  EXPECT_EQ(a.connecting.size(), connectingBefore);
+  EXPECT_EQ(c.state(), State::Disconnected);
+}
+
+TEST_F(HeraldClientTest, AnswersPingsAndDetectsASilentServer) {
+  Recorder a;
+  Options o = a.options(server_->wsUrl());
+  o.maxServerPingDelay = 1s;
+  o.timeout = 2s;
+  Client c(o);
+  c.connect();
+  ASSERT_TRUE(a.waitFor([&] { return a.connected == 1; }));
+  // The server pings every 2 s and closes (3012) 1 s after a ping without a pong.
+  std::this_thread::sleep_for(5s);
+  {
+    std::lock_guard lock(a.m);
+    EXPECT_EQ(a.connected, 1);
+    EXPECT_EQ(a.connecting.size(), 1u) << "only the first connect";
+  }
+  server_->pause();
+  ASSERT_TRUE(a.waitFor([&] { return a.connecting.size() == 2; }, 6s));
+  EXPECT_EQ(a.connecting.back().code, 3012u);
+  server_->resume();
+  ASSERT_TRUE(a.waitFor([&] { return a.connected == 2; }, 15s)) << server_->log();
+}
+
+TEST_F(HeraldClientTest, CommandsFailWhenDisconnected) {
+  Recorder a;
+  Client c(a.options(server_->wsUrl()));
+  auto r = c.publish("chat:x", "{}").get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->code, error_code::ClientClosed);
+}
+
+// --- the command-line tools ----------------------------------------------------
+
+TEST_F(HeraldClientTest, SubAndPubCommands) {
+  const std::string bin = HeraldProcess::binary();
+  auto sub = std::async(std::launch::async, [&] {
+    return test::runCommand({bin, "sub", "chat:cli", "--url", server_->wsUrl(), "--count", "2"}, 20s);
+  });
+  // Wait until the subscriber is there.
+  ApiClient api(server_->apiUrl(), kApiKey);
+  bool present = false;
+  for (int i = 0; i < 100 && !present; ++i) {
+    auto r = api.call("presence_stats", R"({"channel":"chat:cli"})");
+    present = r.ok() && r.value.find("\"num_clients\":1") != std::string::npos;
+    if (!present) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(present);
+
+  auto p1 = test::runCommand({bin, "pub", "chat:cli", R"({"a":1})", "--url", server_->apiUrl(), "--api-key", kApiKey}, 10s);
+  EXPECT_EQ(p1.exitCode, 0) << p1.err;
+  EXPECT_NE(p1.out.find("\"offset\":1"), std::string::npos) << p1.out;
+  auto p2 = test::runCommand({bin, "pub", "chat:cli", R"({"a":2})", "--ws", server_->wsUrl()}, 10s);
+  EXPECT_EQ(p2.exitCode, 0) << p2.err;
+
+  auto s = sub.get();
+  EXPECT_EQ(s.exitCode, 0) << s.err;
+  EXPECT_EQ(s.out.substr(0, s.out.find('\n')), R"({"channel":"chat:cli","offset":1,"data":{"a":1}})");
+  EXPECT_NE(s.out.find(R"("offset":2,"data":{"a":2},"info":{"user":"")"), std::string::npos) << s.out;
+
+  auto bad = test::runCommand({bin, "pub", "chat:cli", "hello", "--url", server_->apiUrl()}, 10s);
+  EXPECT_EQ(bad.exitCode, 2);
+  EXPECT_NE(bad.err.find("not valid JSON"), std::string::npos) << bad.err;
+
+  auto denied = test::runCommand({bin, "sub", "closed:x", "--url", server_->wsUrl()}, 10s);
+  EXPECT_EQ(denied.exitCode, 1);
+  EXPECT_NE(denied.err.find("permission denied"), std::string::npos) << denied.err;
+
+  auto noKey = test::runCommand({bin, "pub", "chat:cli", "{}", "--url", server_->apiUrl()}, 10s);
+  EXPECT_EQ(noKey.exitCode, 1);
+  EXPECT_NE(noKey.err.find("unauthorized"), std::string::npos) << noKey.err;
+
+  auto since = test::runCommand({bin, "sub", "chat:cli", "--url", server_->wsUrl(), "--since", "0", "--count", "2"}, 10s);
+  EXPECT_EQ(since.exitCode, 0) << since.err;
+  EXPECT_EQ(std::count(since.out.begin(), since.out.end(), '\n'), 2);
+}
+
+}  // namespace
+}  // namespace herald::client
