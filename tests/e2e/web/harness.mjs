@@ -6,12 +6,12 @@
 //
 // Every test file starts its own server on port 0 in a temporary directory,
 // and stops it by its PID (SIGTERM, then SIGKILL).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { HERALD_BIN, HeraldServer as BaseServer } from '../../support/herald_serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../../..');
@@ -19,16 +19,13 @@ export const WEB_DIST = path.join(REPO, 'web', 'dist');
 export const CHROMIUM = '/usr/bin/chromium';
 export const API_KEY = 'demo-api-key';
 export const STEP_MS = 10_000; // any single wait in a page
-const START_MS = 10_000;
-const STOP_MS = 5_000;
 
 function fail(msg) {
   console.error(`\n*** ${msg}\n`);
   throw new Error(msg);
 }
 
-export const HERALD_BIN = process.env.HERALD_BIN;
-if (!HERALD_BIN) fail('HERALD_BIN is not set: point it at the herald binary (ctest sets it to the built target).');
+export { HERALD_BIN };
 if (!existsSync(path.join(WEB_DIST, 'index.html')) || !existsSync(path.join(WEB_DIST, 'dashboard.html')))
   fail(`${WEB_DIST} has no index.html and dashboard.html: run make web (npm run build in web/) first.`);
 if (!existsSync(CHROMIUM)) fail(`${CHROMIUM} is missing: run scripts/install-deps.sh (Debian's chromium package).`);
@@ -50,79 +47,10 @@ export function demoConfig() {
 
 // ---- the server process ----------------------------------------------------
 
-export class HeraldServer {
+// tests/support/herald_serve.mjs, started with the demo configuration.
+export class HeraldServer extends BaseServer {
   constructor(config = demoConfig()) {
-    this.dir = mkdtempSync(path.join(tmpdir(), 'herald-web-'));
-    this.configFile = path.join(this.dir, 'herald.toml');
-    this.dataDir = path.join(this.dir, 'data');
-    writeFileSync(this.configFile, config);
-    this.port = 0;
-    this.proc = null;
-    this.stderr = '';
-  }
-
-  get url() { return `http://127.0.0.1:${this.port}`; }
-
-  // Starts `herald serve` on this.port (0 the first time) and the same data
-  // dir; resolves once it printed `listening on 127.0.0.1:PORT`.
-  async start() {
-    const args = ['serve', '--config', this.configFile, '--port', String(this.port),
-                  '--data-dir', this.dataDir, '--log-level', 'warn'];
-    const proc = spawn(HERALD_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.dir });
-    this.proc = proc;
-    this.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (d) => { this.stderr += d; });
-    proc.stdout.setEncoding('utf8');
-    let out = '';
-    this.port = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`herald did not print "listening on" within ${START_MS} ms; stderr:\n${this.stderr}`)), START_MS);
-      proc.stdout.on('data', (d) => {
-        out += d;
-        const m = /listening on [^\s]*:(\d+)/.exec(out);
-        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
-      });
-      proc.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`herald exited before listening (code ${code}, signal ${signal}); stderr:\n${this.stderr}`));
-      });
-      proc.on('error', (err) => { clearTimeout(timer); reject(err); });
-    });
-    return this;
-  }
-
-  async stop() {
-    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return this.exited;
-    this.proc.kill('SIGTERM');
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), STOP_MS);
-    const result = await this.exited;
-    clearTimeout(timer);
-    return result;
-  }
-
-  // kill -9: no shutdown, no close frames.
-  async kill9() {
-    this.proc.kill('SIGKILL');
-    return this.exited;
-  }
-
-  // A new process on the same port and data dir (retried while the port is
-  // still held by the dead one's sockets).
-  async restart() {
-    await this.stop();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.start();
-      } catch (err) {
-        if (attempt >= 30) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  }
-
-  async dispose() {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    super(config, { prefix: 'herald-web-' });
   }
 }
 

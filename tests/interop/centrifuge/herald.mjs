@@ -7,13 +7,13 @@
 // Every server binds port 0 in its own temporary directory and is stopped by
 // its PID (SIGTERM, then SIGKILL); nothing is shared between test files.
 
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+
+import { HERALD_BIN, HeraldServer as BaseServer } from '../../support/herald_serve.mjs';
 
 let Centrifuge, WebSocket;
 try {
@@ -31,15 +31,8 @@ export { Centrifuge, WebSocket };
 export const SECRET = 'interop-secret-0123456789abcdef';
 export const API_KEY = 'interop-api-key';
 export const STEP_MS = 5_000;  // any single wait for an event
-const START_MS = 10_000;
-const STOP_MS = 5_000;
 
-export const HERALD_BIN = process.env.HERALD_BIN;
-if (!HERALD_BIN) {
-  const msg = 'HERALD_BIN is not set: point it at the herald binary (ctest sets it to the built target).';
-  console.error(`\n*** ${msg}\n`);
-  throw new Error(msg);
-}
+export { HERALD_BIN };
 
 // The [client] and [api] sections every test server starts from; a test adds
 // its channel options (a [channel] table and [[namespace]] tables).
@@ -55,84 +48,10 @@ key = "${API_KEY}"
 
 // ---- the server process ----------------------------------------------------
 
-export class HeraldServer {
+// tests/support/herald_serve.mjs, in a directory named for this suite.
+export class HeraldServer extends BaseServer {
   constructor(config) {
-    this.config = config;
-    this.dir = mkdtempSync(path.join(tmpdir(), 'herald-centrifuge-'));
-    this.configFile = path.join(this.dir, 'herald.toml');
-    this.dataDir = path.join(this.dir, 'data');
-    writeFileSync(this.configFile, config);
-    this.port = 0;
-    this.proc = null;
-    this.stderr = '';
-  }
-
-  get wsUrl() { return `ws://127.0.0.1:${this.port}/connection/websocket`; }
-  get apiUrl() { return `http://127.0.0.1:${this.port}/api`; }
-
-  // Starts `herald serve` on this.port (0 the first time) and the same data
-  // dir, and resolves once it printed `listening on 127.0.0.1:PORT`.
-  async start() {
-    const args = ['serve', '--config', this.configFile, '--port', String(this.port),
-                  '--data-dir', this.dataDir, '--log-level', 'warn'];
-    const proc = spawn(HERALD_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc = proc;
-    this.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (d) => { this.stderr += d; });
-    proc.stdout.setEncoding('utf8');
-    let out = '';
-    const port = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`herald did not print "listening on" within ${START_MS} ms; stderr:\n${this.stderr}`)), START_MS);
-      proc.stdout.on('data', (d) => {
-        out += d;
-        const m = /listening on [^\s]*:(\d+)/.exec(out);
-        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
-      });
-      proc.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`herald exited before listening (code ${code}, signal ${signal}); stderr:\n${this.stderr}`));
-      });
-      proc.on('error', (err) => { clearTimeout(timer); reject(err); });
-    });
-    this.port = port;
-    return this;
-  }
-
-  // SIGTERM, then SIGKILL after STOP_MS. Resolves with { code, signal }.
-  async stop() {
-    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return this.exited;
-    this.proc.kill('SIGTERM');
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), STOP_MS);
-    const result = await this.exited;
-    clearTimeout(timer);
-    return result;
-  }
-
-  // kill -9: no shutdown, no close frames; clients see the TCP connection die.
-  async kill9() {
-    this.proc.kill('SIGKILL');
-    return this.exited;
-  }
-
-  // A new process on the same port and data dir.
-  async restart() {
-    await this.stop();
-    // The port was just released; another process may bind it meanwhile, but
-    // on a test machine a short retry covers the usual TIME_WAIT races.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.start();
-      } catch (err) {
-        if (attempt >= 20) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  }
-
-  async dispose() {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    super(config, { prefix: 'herald-centrifuge-' });
   }
 }
 
