@@ -20,6 +20,12 @@ Connection::~Connection() { detachExchange(); }
 
 unsigned Connection::loopIndex() const { return ctx_.index(); }
 
+std::string_view Connection::subprotocolName() const {
+  if (subprotocolIndex_ == 0) return {};
+  const std::vector<std::string>& offered = isClient() ? client_->subprotocols : behavior().subprotocols;
+  return offered[subprotocolIndex_ - 1];
+}
+
 const AppOptions& Connection::opts() const { return ctx_.app().options; }
 
 void Connection::onIo(std::uint32_t events) {
@@ -73,7 +79,9 @@ void Connection::open(const Endpoint& endpoint, std::string subprotocol, std::st
                       const std::optional<ws::DeflateParams>& deflate) {
   http_.reset();
   endpoint_ = &endpoint;
-  subprotocol_ = std::move(subprotocol);
+  const std::vector<std::string>& offered = isClient() ? client_->subprotocols : behavior().subprotocols;
+  for (std::size_t i = 0; i < offered.size() && i < 255; ++i)
+    if (offered[i] == subprotocol) subprotocolIndex_ = static_cast<std::uint8_t>(i + 1);
   reader_ = ws::MessageReader(role_, behavior().maxMessageBytes);
   if (deflate) {
     reader_.enableDeflate(*deflate);

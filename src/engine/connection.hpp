@@ -81,7 +81,7 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   int fd() const { return stream_.fd(); }
   LoopContext& context() { return ctx_; }
   std::size_t queuedBytes() const { return out_.size(); }
-  const std::string& subprotocolName() const { return subprotocol_; }
+  std::string_view subprotocolName() const;
   std::any& user() { return user_; }
   std::vector<std::string>& topics() { return topics_; }
 
@@ -137,6 +137,9 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   bool backlogged_ = false;      // a flush left bytes behind
   bool pingOutstanding_ = false;
   bool shutWrite_ = false;
+  // The selected subprotocol, as 1 + its index in the list offered (the
+  // endpoint's, or the client's); 0 for none. A byte instead of a string.
+  std::uint8_t subprotocolIndex_ = 0;
   bool doomed_ = false;          // over its queue limit; dropped at iteration end
   std::int64_t lastReadMs_ = 0;
   std::int64_t stateSinceMs_ = 0;
@@ -147,7 +150,6 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   ws::MessageReader reader_;
   WriteQueue out_;
   std::vector<std::string> topics_;
-  std::string subprotocol_;
   std::any user_;
 };
 

@@ -172,7 +172,7 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
   sub.generation = ++L.generation;
   sub.fromServer = spec.fromServer;
   sub.expiresAt = spec.expiresAt;
-  sub.chanInfo = spec.chanInfo;
+  if (!spec.chanInfo.empty()) sub.chanInfo = std::make_unique<std::string>(spec.chanInfo);
   sub.presence = o.presence;
   sub.leavePush = o.joinLeave;
   metrics_.subscriptions.fetch_add(1, std::memory_order_relaxed);
@@ -311,7 +311,7 @@ void ClientProtocol::handlePublish(Session& s, std::uint32_t id, const proto::Pu
   broker::PublishRequest req;
   req.channel = std::move(channel);
   req.data = std::string(cmd.data);
-  req.info = broker::ClientDescription{std::string(s.client()), s.user, s.connInfo, subscribed ? sub->second.chanInfo : std::string()};
+  req.info = broker::ClientDescription{std::string(s.client()), s.user, s.connInfo, subscribed ? std::string(sub->second.channelInfo()) : std::string()};
   metrics_.publications.fetch_add(1, std::memory_order_relaxed);
   unsigned loop = s.ws->loopIndex();
   broker_.publish(std::move(req), loop, [this, loop, serial = s.serial, id](broker::PublishOutcome out) {

@@ -23,7 +23,9 @@ struct Subscription {
   bool lagging = false;       // slow_consumer = "skip" dropped publications: resubscribe once drained
   std::int64_t expiresAt = 0; // subscription token expiry, Unix seconds; 0: never
   std::uint64_t generation = 0;  // which subscribe a late broker answer belongs to
-  std::string chanInfo{};
+  // The subscription token's `info` (rare: most have none), out of line.
+  std::unique_ptr<std::string> chanInfo{};
+  std::string_view channelInfo() const { return chanInfo ? std::string_view(*chanInfo) : std::string_view(); }
 };
 
 // A connection's subscriptions: a few per client, so a small vector searched
