@@ -9,7 +9,7 @@ debs=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   libssl-dev zlib1g-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev libsimdjson-dev libsqlite3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  libcli11-dev libsimdjson-dev libsqlite3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libhiredis-dev
   python3 python3-websockets
   chromium redis-server
 )
