@@ -66,13 +66,16 @@ class Loop::Timer final : public IoHandler {
   }
   ~Timer() { ::close(fd_); }
   int fd() const { return fd_; }
+  void cancel() { cancelled_ = true; }
   void onIo(std::uint32_t) override {
+    if (cancelled_) return;
     std::uint64_t expirations;
     if (::read(fd_, &expirations, sizeof expirations) > 0) fn_();
   }
 
  private:
   std::function<void()> fn_;
+  bool cancelled_ = false;
   int fd_ = -1;
 };
 
@@ -110,7 +113,10 @@ Loop::TimerId Loop::addTimer(std::chrono::milliseconds interval, std::function<v
 void Loop::cancelTimer(TimerId id) {
   if (id < 0 || static_cast<std::size_t>(id) >= timers_.size() || !timers_[id]) return;
   remove(timers_[id]->fd());
-  timers_[id].reset();
+  // Freed at the end of the iteration: this iteration's events may still
+  // name it (or it may be cancelling itself from its own callback).
+  timers_[id]->cancel();
+  retiredTimers_.push_back(std::move(timers_[id]));
 }
 
 void Loop::onIterationEnd(std::function<void()> fn) { iterationEnd_.push_back(std::move(fn)); }
@@ -165,6 +171,7 @@ void Loop::run() {
     updateClock();
     for (int i = 0; i < n; ++i) static_cast<IoHandler*>(events[i].data.ptr)->onIo(events[i].events);
     for (auto& fn : iterationEnd_) fn();
+    retiredTimers_.clear();
   }
   // Discard SIGPIPEs that arrived while blocked before unblocking.
   timespec zero{};

@@ -81,6 +81,7 @@ class Loop {
   std::uint64_t threadId_ = 0;
   std::unique_ptr<Waker> waker_;
   std::vector<std::unique_ptr<Timer>> timers_;
+  std::vector<std::unique_ptr<Timer>> retiredTimers_;  // cancelled, freed at iteration end
   std::vector<std::function<void()>> iterationEnd_;
 
   std::mutex deferMutex_;

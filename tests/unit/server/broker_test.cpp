@@ -92,7 +92,7 @@ TEST_F(BrokerTest, CarriesPublisherInfoAndTagsInThePush) {
   h.host.setCurrentLoop(-1);
   h.settle();
   ASSERT_EQ(h.host.published().size(), 1u);
-  const std::string& frame = h.host.published()[0].frame;
+  const std::string frame = h.host.published()[0].frame;
   EXPECT_NE(frame.find("\"alice\""), std::string::npos) << frame;
   EXPECT_NE(frame.find("\"c1\""), std::string::npos) << frame;
   EXPECT_NE(frame.find("\"k\":\"v\""), std::string::npos) << frame;
