@@ -38,6 +38,9 @@ struct RunResult {
   // The server (--server-pid) before connecting, once connected, and around
   // the window; this process once connected.
   std::optional<ProcSample> serverBefore, serverReady, serverWindowStart, serverWindowEnd, selfBefore, selfReady;
+  // The server once the first ~5% of connections were open, and how many.
+  std::optional<ProcSample> serverWarm;
+  std::uint64_t warmOpened = 0;
 };
 
 class Scenario {

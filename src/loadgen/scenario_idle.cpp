@@ -51,6 +51,11 @@ class IdleScenario final : public Scenario {
       if (opened > 0)
         rep.metric("server_rss_bytes_per_connection", "server RSS per connection", (after - before) / opened, 0,
                    "bytes");
+      if (r.serverWarm && opened > static_cast<double>(r.warmOpened))
+        rep.metric("server_rss_bytes_per_connection_marginal",
+                   "  after the first " + std::to_string(r.warmOpened) + " (one-time costs out)",
+                   (after - static_cast<double>(r.serverWarm->rssBytes)) / (opened - static_cast<double>(r.warmOpened)),
+                   0, "bytes");
       rep.metric("server_cpu_connecting_seconds", "server CPU, user+sys (connecting)",
                  r.serverReady->cpuSeconds - r.serverBefore->cpuSeconds, 2, "s");
     }
@@ -68,7 +73,9 @@ class IdleScenario final : public Scenario {
     }
     if (r.serverBefore && r.serverReady)
       rep.notes.push_back("server RSS per connection is the growth of its RSS: memory it had freed before and reuses "
-                          "is not counted (use a fresh server), nor are kernel socket buffers");
+                          "is not counted (use a fresh server), nor are kernel socket buffers; the first figure "
+                          "includes what the server pays once (library pages its first handshakes fault in), the "
+                          "second does not");
     if (s.total.opened < o_.connections)
       rep.failures.push_back("only " + std::to_string(s.total.opened) + " of " + std::to_string(o_.connections) +
                              " connections opened");
