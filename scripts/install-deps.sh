@@ -10,7 +10,7 @@ debs=(
   libssl-dev zlib1g-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libsimdjson-dev libsqlite3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libhiredis-dev
-  python3 python3-websockets
+  python3 python3-websockets python3-jwt python3-cryptography
   chromium redis-server
 )
 

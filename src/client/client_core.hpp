@@ -26,6 +26,10 @@
 
 namespace herald::client::detail {
 
+// An error the client makes itself (never temporary).
+inline Error makeError(std::uint32_t code, std::string message) { return Error{code, std::move(message), false}; }
+
+
 struct SubState {
   SubState(std::string ch, SubscriptionHandlers h, SubscriptionOptions o)
       : channel(std::move(ch)), handlers(std::move(h)), options(std::move(o)) {}
