@@ -37,6 +37,12 @@ namespace {
 
 Failure internal(std::string message) { return {proto::ErrorCode::Internal, std::move(message)}; }
 
+// Runs done(value) on the loop the caller named.
+template <class Done, class Value>
+void answer(BrokerHost& host, unsigned loop, Done done, Value value) {
+  host.dispatch(loop, [done = std::move(done), value = std::move(value)]() mutable { done(std::move(value)); });
+}
+
 proto::ClientInfo clientView(const ClientDescription& d) {
   return {.user = d.user, .client = d.client, .connInfo = d.connInfo, .chanInfo = d.chanInfo};
 }
@@ -96,7 +102,7 @@ void Broker::subscribe(SubscribeRequest req, unsigned replyLoop, std::function<v
   host_.dispatch(owner, [this, owner, req = std::move(req), replyLoop, done = std::move(done)]() mutable {
     SubscribeOutcome out;
     ChannelState* ch = channelState(*shards_[owner], resolver_, req.channel, host_.nowMs(), out.failure);
-    if (!ch) return host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+    if (!ch) return answer(host_, replyLoop, std::move(done), std::move(out));
 
     ++ch->subscribers;
     out.hasHistory = ch->hasHistory;
@@ -116,7 +122,7 @@ void Broker::subscribe(SubscribeRequest req, unsigned replyLoop, std::function<v
     if (ch->setup.presence) ch->presence[req.who.client] = req.who;
     // The reply goes first: the subscriber must be listening before the
     // next publication (and its own join) is handed out.
-    host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+    answer(host_, replyLoop, std::move(done), std::move(out));
     if (join) {
       std::string frame;
       proto::encodeJoinPush(frame, req.channel, clientView(who));
@@ -154,7 +160,7 @@ void Broker::publish(PublishRequest req, unsigned replyLoop, std::function<void(
   unsigned owner = ownerOf(req.channel);
   host_.dispatch(owner, [this, owner, req = std::move(req), replyLoop, done = std::move(done)]() mutable {
     auto reply = [this, replyLoop, done = std::move(done)](PublishOutcome out) mutable {
-      host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+      answer(host_, replyLoop, std::move(done), std::move(out));
     };
     PublishOutcome out;
     std::int64_t now = host_.nowMs();
@@ -259,7 +265,7 @@ void Broker::history(HistoryQuery q, unsigned replyLoop, std::function<void(Hist
       if (q.limit >= 0 && all.size() > static_cast<std::size_t>(q.limit)) all.resize(static_cast<std::size_t>(q.limit));
       out.publications = std::move(all);
     }
-    host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+    answer(host_, replyLoop, std::move(done), std::move(out));
   });
 }
 
@@ -268,7 +274,7 @@ void Broker::removeHistory(std::string channel, unsigned replyLoop, std::functio
   host_.dispatch(owner, [this, owner, channel = std::move(channel), replyLoop, done = std::move(done)]() mutable {
     std::optional<Failure> failure;
     auto reply = [this, replyLoop, done = std::move(done)](std::optional<Failure> f) mutable {
-      host_.dispatch(replyLoop, [done = std::move(done), f = std::move(f)]() mutable { done(std::move(f)); });
+      answer(host_, replyLoop, std::move(done), std::move(f));
     };
     ChannelState* ch = channelState(*shards_[owner], resolver_, channel, host_.nowMs(), failure);
     if (!ch || !ch->hasHistory) return reply(failure);
@@ -293,7 +299,7 @@ void Broker::presence(std::string channel, unsigned replyLoop, std::function<voi
       for (const auto& [id, who] : ch->presence) out.clients.push_back(who);
       out.numUsers = ch->countUsers();
     }
-    host_.dispatch(replyLoop, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+    answer(host_, replyLoop, std::move(done), std::move(out));
   });
 }
 

@@ -52,8 +52,10 @@ else:
 class PyJwtInteropTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::system("/usr/bin/python3 -c 'import jwt, cryptography' >/dev/null 2>&1") != 0)
-      GTEST_SKIP() << "python3 with PyJWT and cryptography not available";
+    // scripts/install-deps.sh installs them (python3-jwt, python3-cryptography):
+    // without them this cross-check fails rather than silently not running.
+    ASSERT_EQ(std::system("/usr/bin/python3 -c 'import jwt, cryptography' >/dev/null 2>&1"), 0)
+        << "python3 with PyJWT and cryptography is missing: run scripts/install-deps.sh";
     char tmpl[] = "/tmp/herald-pyjwt-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
