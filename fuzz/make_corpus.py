@@ -249,11 +249,44 @@ def handshake_response_seeds():
     }
 
 
+def leb(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+def field(b):
+    return leb(len(b)) + b
+
+
+def node_message_seeds():
+    """What nodes exchange through Redis: publications, clients, envelopes, control."""
+    data = b'{"text":"hi"}'
+    plain = b"P\x00" + field(data) + leb(0)
+    with_info = b"P\x01" + field(data) + field(b"ann") + field(b"c-1") + field(b'{"n":"Ann"}') + field(b"") + \
+        leb(1) + field(b"k") + field(b"v")
+    client = b"C" + field(b"c-1") + field(b"ann") + field(b"") + field(b"")
+    control = b"herald-control/1 disconnect 3:ann0:0:4:40003:bye1:01:0"
+    return {
+        "publication": plain,
+        "publication_info_tags": with_info,
+        "publication_truncated": with_info[:-3],
+        "client": client,
+        "envelope_publication": b"p 42 AbCdEfGh 1764000000000 " + with_info,
+        "envelope_join": b"j 0 - 1764000000000 {\"push\":{}}",
+        "envelope_control": b"c 0 - 1764000000000 " + control,
+        "control": control,
+        "control_refresh": b"herald-control/1 refresh 3:ann0:0:1:00:10:17640000001:1",
+    }
+
+
 def main():
     targets = {"http_request": http_seeds(), "handshake": handshake_seeds(),
                "frame": frame_seeds(), "utf8": utf8_seeds(),
                "inflate": inflate_seeds(), "deflate_negotiation": deflate_negotiation_seeds(),
-               "handshake_response": handshake_response_seeds()}
+               "handshake_response": handshake_response_seeds(), "node_messages": node_message_seeds()}
     for target, seeds in targets.items():
         out = os.path.join(HERE, "corpus", target)
         shutil.rmtree(out, ignore_errors=True)

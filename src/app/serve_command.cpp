@@ -58,7 +58,11 @@ int serve(const ServeFlags& f) {
     std::uint16_t port = server.listen();
     std::printf("listening on %s:%u\n", config.host.c_str(), static_cast<unsigned>(port));
     std::fflush(stdout);
-    spdlog::info("herald serve on {}:{} (data in {})", config.host, port, config.dataDir);
+    if (config.engineType == "redis")
+      spdlog::info("herald serve on {}:{} (channels shared through Redis at {})", config.host, port,
+                   fmt::join(config.redisAddresses, ", "));
+    else
+      spdlog::info("herald serve on {}:{} (data in {})", config.host, port, config.dataDir);
     server.run();
     spdlog::info("stopped");
   } catch (const std::exception& e) {

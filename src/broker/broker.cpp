@@ -6,6 +6,7 @@
 #include <atomic>
 #include <unordered_map>
 
+#include "broker_calls.hpp"
 #include "channel_state.hpp"
 #include "herald/broker/publication_views.hpp"
 #include "herald/proto/reply_encoder.hpp"
@@ -23,7 +24,7 @@ std::string joinLeaveTopic(std::string_view channel) {
   return t;
 }
 
-struct Broker::Shard {
+struct LocalBroker::Shard {
   std::unordered_map<std::string, std::unique_ptr<ChannelState>> channels;
   // Written by the shard's loop alone, read by stats() from any thread.
   std::atomic<std::uint64_t> publications{0};
@@ -33,33 +34,21 @@ struct Broker::Shard {
   void countChannels() { channelCount.store(channels.size(), std::memory_order_relaxed); }
 };
 
-namespace {
+using detail::answer;
+using detail::clientView;
+using detail::internal;
 
-Failure internal(std::string message) { return {proto::ErrorCode::Internal, std::move(message)}; }
-
-// Runs done(value) on the loop the caller named.
-template <class Done, class Value>
-void answer(BrokerHost& host, unsigned loop, Done done, Value value) {
-  host.dispatch(loop, [done = std::move(done), value = std::move(value)]() mutable { done(std::move(value)); });
-}
-
-proto::ClientInfo clientView(const ClientDescription& d) {
-  return {.user = d.user, .client = d.client, .connInfo = d.connInfo, .chanInfo = d.chanInfo};
-}
-
-}  // namespace
-
-Broker::Broker(BrokerHost& host, ChannelResolver resolver) : host_(host), resolver_(std::move(resolver)) {
+LocalBroker::LocalBroker(BrokerHost& host, ChannelResolver resolver)
+    : host_(host), resolver_(std::move(resolver)), loopCount_(host.loopCount()) {
   for (unsigned i = 0; i < host_.loopCount(); ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
-Broker::~Broker() = default;
+LocalBroker::~LocalBroker() = default;
 
-unsigned Broker::ownerOf(std::string_view channel) const {
-  // FNV-1a: stable across runs and platforms, unlike std::hash.
+unsigned ownerLoop(std::string_view channel, unsigned loops) {
   std::uint64_t h = 1469598103934665603ull;
   for (unsigned char c : channel) h = (h ^ c) * 1099511628211ull;
-  return static_cast<unsigned>(h % shards_.size());
+  return static_cast<unsigned>(h % loops);
 }
 
 namespace {
@@ -97,7 +86,7 @@ ChannelState* channelState(Shard& shard, const ChannelResolver& resolver, const 
 
 }  // namespace
 
-void Broker::subscribe(SubscribeRequest req, unsigned replyLoop, std::function<void(SubscribeOutcome)> done) {
+void LocalBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::function<void(SubscribeOutcome)> done) {
   unsigned owner = ownerOf(req.channel);
   host_.dispatch(owner, [this, owner, req = std::move(req), replyLoop, done = std::move(done)]() mutable {
     SubscribeOutcome out;
@@ -131,7 +120,7 @@ void Broker::subscribe(SubscribeRequest req, unsigned replyLoop, std::function<v
   });
 }
 
-void Broker::unsubscribe(std::string channel, std::string client, bool leavePush) {
+void LocalBroker::unsubscribe(std::string channel, std::string client, bool leavePush) {
   unsigned owner = ownerOf(channel);
   host_.dispatch(owner, [this, owner, channel = std::move(channel), client = std::move(client), leavePush] {
     auto& channels = shards_[owner]->channels;
@@ -156,7 +145,7 @@ void Broker::unsubscribe(std::string channel, std::string client, bool leavePush
   });
 }
 
-void Broker::publish(PublishRequest req, unsigned replyLoop, std::function<void(PublishOutcome)> done) {
+void LocalBroker::publish(PublishRequest req, unsigned replyLoop, std::function<void(PublishOutcome)> done) {
   unsigned owner = ownerOf(req.channel);
   host_.dispatch(owner, [this, owner, req = std::move(req), replyLoop, done = std::move(done)]() mutable {
     auto reply = [this, replyLoop, done = std::move(done)](PublishOutcome out) mutable {
@@ -205,7 +194,7 @@ void Broker::publish(PublishRequest req, unsigned replyLoop, std::function<void(
   });
 }
 
-void Broker::onCommitted(unsigned owner, const std::string& channel, std::uint64_t numbering, StoredPublication pub,
+void LocalBroker::onCommitted(unsigned owner, const std::string& channel, std::uint64_t numbering, StoredPublication pub,
                          StoreResult result, std::function<void(PublishOutcome)> reply) {
   PublishOutcome out;
   auto& channels = shards_[owner]->channels;
@@ -236,7 +225,7 @@ void Broker::onCommitted(unsigned owner, const std::string& channel, std::uint64
   reply(std::move(out));
 }
 
-void Broker::history(HistoryQuery q, unsigned replyLoop, std::function<void(HistoryOutcome)> done) {
+void LocalBroker::history(HistoryQuery q, unsigned replyLoop, std::function<void(HistoryOutcome)> done) {
   unsigned owner = ownerOf(q.channel);
   host_.dispatch(owner, [this, owner, q = std::move(q), replyLoop, done = std::move(done)]() mutable {
     HistoryOutcome out;
@@ -269,7 +258,7 @@ void Broker::history(HistoryQuery q, unsigned replyLoop, std::function<void(Hist
   });
 }
 
-void Broker::removeHistory(std::string channel, unsigned replyLoop, std::function<void(std::optional<Failure>)> done) {
+void LocalBroker::removeHistory(std::string channel, unsigned replyLoop, std::function<void(std::optional<Failure>)> done) {
   unsigned owner = ownerOf(channel);
   host_.dispatch(owner, [this, owner, channel = std::move(channel), replyLoop, done = std::move(done)]() mutable {
     std::optional<Failure> failure;
@@ -288,7 +277,7 @@ void Broker::removeHistory(std::string channel, unsigned replyLoop, std::functio
   });
 }
 
-void Broker::presence(std::string channel, unsigned replyLoop, std::function<void(PresenceOutcome)> done) {
+void LocalBroker::presence(std::string channel, unsigned replyLoop, std::function<void(PresenceOutcome)> done) {
   unsigned owner = ownerOf(channel);
   host_.dispatch(owner, [this, owner, channel = std::move(channel), replyLoop, done = std::move(done)]() mutable {
     PresenceOutcome out;
@@ -303,28 +292,19 @@ void Broker::presence(std::string channel, unsigned replyLoop, std::function<voi
   });
 }
 
-void Broker::channels(unsigned replyLoop, std::function<void(std::vector<ChannelSummary>)> done) {
-  struct Gather {
-    std::vector<ChannelSummary> all;
-    unsigned pending;
-    std::function<void(std::vector<ChannelSummary>)> done;
-  };
-  auto gather = std::make_shared<Gather>(Gather{{}, static_cast<unsigned>(shards_.size()), std::move(done)});
-  for (unsigned i = 0; i < shards_.size(); ++i) {
-    host_.dispatch(i, [this, i, replyLoop, gather] {
-      std::vector<ChannelSummary> part;
-      for (const auto& [name, ch] : shards_[i]->channels)
-        if (ch->subscribers > 0) part.push_back({name, ch->subscribers});
-      // Only the reply loop touches `gather`.
-      host_.dispatch(replyLoop, [gather, part = std::move(part)]() mutable {
-        for (auto& s : part) gather->all.push_back(std::move(s));
-        if (--gather->pending == 0) gather->done(std::move(gather->all));
-      });
-    });
-  }
+void LocalBroker::channels(unsigned replyLoop, std::function<void(std::vector<ChannelSummary>)> done) {
+  detail::gatherFromLoops<ChannelSummary>(
+      host_, replyLoop,
+      [this](unsigned loop) {
+        std::vector<ChannelSummary> part;
+        for (const auto& [name, ch] : shards_[loop]->channels)
+          if (ch->subscribers > 0) part.push_back({name, ch->subscribers});
+        return part;
+      },
+      std::move(done));
 }
 
-void Broker::sweep(std::chrono::milliseconds idle) {
+void LocalBroker::sweep(std::chrono::milliseconds idle) {
   int here = host_.currentLoop();
   if (here < 0) return;
   Shard& shard = *shards_[static_cast<unsigned>(here)];
@@ -337,7 +317,21 @@ void Broker::sweep(std::chrono::milliseconds idle) {
   shard.countChannels();
 }
 
-BrokerStats Broker::stats() const {
+void LocalBroker::control(std::string message, unsigned replyLoop, std::function<void(std::optional<Failure>)> done) {
+  host_.dispatch(0, [this, message = std::move(message)] {
+    if (controlHandler_) controlHandler_(message);
+  });
+  answer(host_, replyLoop, std::move(done), std::optional<Failure>{});
+}
+
+void LocalBroker::nodes(unsigned replyLoop, std::function<void(std::vector<NodeDescription>)> done) {
+  host_.dispatch(0, [this, replyLoop, done = std::move(done)]() mutable {
+    std::vector<NodeDescription> all{{nodeName_, describe_ ? describe_() : "{}"}};
+    answer(host_, replyLoop, std::move(done), std::move(all));
+  });
+}
+
+BrokerStats LocalBroker::stats() const {
   BrokerStats s;
   for (const auto& shard : shards_) {
     s.publications += shard->publications.load(std::memory_order_relaxed);

@@ -110,6 +110,12 @@ struct ServerConfig {
   bool apiInsecure = false;    // development only: no key needed
   std::size_t apiMaxBodyBytes = 1024 * 1024;
 
+  // [engine]: where channels live
+  std::string engineType = "sqlite";          // sqlite: one node (history in data_dir); redis: nodes share channels
+  std::vector<std::string> redisAddresses{};  // "host:port", one per Redis instance (channels sharded by name)
+  std::chrono::seconds presenceTtl{60};       // redis: a dead node's clients leave presence within this
+  std::chrono::seconds historyMetaTtl{30 * 24 * 3600};  // redis: how long a channel's offset outlives its last publication
+
   // [demo]: what `make run` shows; never for production
   bool demoTokens = false;  // POST /demo/token mints a token for a nickname (needs token_hmac_secret)
   bool demoFeed = false;    // publish simulated prices (demo:prices, 10 Hz) and server figures (demo:stats, 1 Hz)
@@ -126,6 +132,10 @@ struct ServerConfig {
 
   bool operator==(const ServerConfig&) const = default;
 };
+
+// "host:port" or "[v6]:port" split; nullopt when it is neither or the port
+// is not 1-65535.
+std::optional<std::pair<std::string, std::uint16_t>> splitHostPort(std::string_view address);
 
 // A configuration that cannot be used; what() names the key and the fix.
 class ConfigError : public std::runtime_error {

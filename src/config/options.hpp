@@ -20,9 +20,9 @@
 
 namespace herald::server::detail {
 
-enum class Section : std::uint8_t { Server, Client, Api, Demo, Channel };
+enum class Section : std::uint8_t { Server, Client, Api, Engine, Demo, Channel };
 
-inline constexpr std::string_view kSectionNames[] = {"server", "client", "api", "demo", "channel"};
+inline constexpr std::string_view kSectionNames[] = {"server", "client", "api", "engine", "demo", "channel"};
 
 constexpr std::string_view sectionName(Section s) { return kSectionNames[static_cast<int>(s)]; }
 
@@ -63,7 +63,7 @@ void forEachChannelOption(Options& o, Visitor&& v) {
   v("slow_consumer", Kind::SlowConsumer, o.slowConsumer);
 }
 
-// Every option of [server], [client], [api], [demo] and [channel].
+// Every option of [server], [client], [api], [engine], [demo] and [channel].
 template <class Config, class Visitor>
 void forEachOption(Config& c, Visitor&& v) {
   v(Section::Server, "host", Kind::Text, c.host);
@@ -99,6 +99,11 @@ void forEachOption(Config& c, Visitor&& v) {
   v(Section::Api, "key", Kind::Secret, c.apiKey);
   v(Section::Api, "insecure", Kind::Flag, c.apiInsecure);
   v(Section::Api, "max_body_bytes", Kind::Bytes, c.apiMaxBodyBytes);
+
+  v(Section::Engine, "type", Kind::Text, c.engineType);
+  v(Section::Engine, "redis_addresses", Kind::List, c.redisAddresses);
+  v(Section::Engine, "presence_ttl", Kind::Seconds, c.presenceTtl);
+  v(Section::Engine, "history_meta_ttl", Kind::Seconds, c.historyMetaTtl);
 
   v(Section::Demo, "tokens", Kind::Flag, c.demoTokens);
   v(Section::Demo, "feed", Kind::Flag, c.demoFeed);

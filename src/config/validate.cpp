@@ -79,6 +79,17 @@ void validateConfigAt(const ServerConfig& c, const Origins* origins) {
                 "server.log_level", tomlQuote(c.logLevel) + " is not a level; use trace, debug, info, warn, error or off");
   check.require(c.logFormat == "text" || c.logFormat == "json", "server.log_format",
                 tomlQuote(c.logFormat) + " is not a format; use text or json");
+  check.require(c.engineType == "sqlite" || c.engineType == "redis", "engine.type",
+                tomlQuote(c.engineType) + " is not an engine; use sqlite (one node) or redis (several nodes)");
+  check.require(c.engineType != "redis" || !c.redisAddresses.empty(), "engine.redis_addresses",
+                "the redis engine needs at least one address, e.g. [\"127.0.0.1:6379\"]");
+  for (const std::string& address : c.redisAddresses)
+    check.require(splitHostPort(address).has_value(), "engine.redis_addresses",
+                  tomlQuote(address) + " is not host:port (e.g. \"127.0.0.1:6379\" or \"[::1]:6379\")");
+  check.require(c.presenceTtl.count() >= 3, "engine.presence_ttl",
+                "must be at least 3s (presence is refreshed every third of it; the default is \"60s\")");
+  check.require(c.historyMetaTtl.count() > 0, "engine.history_meta_ttl",
+                "must be more than 0 (the default is \"30d\")");
   check.require(c.tlsCert.empty() || !c.tlsKey.empty(), "server.tls_cert",
                 "tls_cert is set but tls_key is not; set both (PEM certificate chain and its private key) or neither");
   check.require(c.tlsKey.empty() || !c.tlsCert.empty(), "server.tls_key",

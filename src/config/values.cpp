@@ -108,6 +108,23 @@ std::optional<std::uint64_t> parseByteSize(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::pair<std::string, std::uint16_t>> splitHostPort(std::string_view address) {
+  std::size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  std::string_view host = address.substr(0, colon);
+  std::string_view port = address.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::nullopt;  // a bare IPv6 address needs brackets
+  }
+  std::uint64_t n = 0;
+  if (port.empty() || port.size() > 5 || !takeNumber(port, n) || !port.empty() || n == 0 || n > 65535)
+    return std::nullopt;
+  return std::pair{std::string(host), static_cast<std::uint16_t>(n)};
+}
+
 namespace detail {
 
 std::size_t editDistance(std::string_view a, std::string_view b) {

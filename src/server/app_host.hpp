@@ -19,6 +19,12 @@ class AppHost final : public broker::BrokerHost {
     app_.deferTo(loop, std::move(fn));
   }
   void publish(std::string_view topic, std::string_view frame) override { app_.publish(topic, frame); }
+  void resetChannel(std::string_view channel) override {
+    if (onReset) onReset(std::string(channel));
+  }
+  // Set once the client protocol exists (before the loops run).
+  std::function<void(std::string)> onReset{};
+
   std::int64_t nowMs() const override {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();

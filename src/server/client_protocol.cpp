@@ -350,6 +350,40 @@ void ClientProtocol::unsubscribeUser(std::string user, std::string client, std::
   }
 }
 
+void ClientProtocol::apply(const ControlMessage& m) {
+  switch (m.op) {
+    case ControlMessage::Op::Disconnect:
+      return disconnectUser(m.user, m.client, m.code, m.reason);
+    case ControlMessage::Op::Unsubscribe:
+      return unsubscribeUser(m.user, m.client, m.channel);
+    case ControlMessage::Op::Subscribe:
+      return subscribeUser(m.user, m.client, m.channel);
+    case ControlMessage::Op::Refresh:
+      return refreshUser(m.user, m.client, m.expireAt, m.expired);
+  }
+}
+
+void ClientProtocol::resetChannel(std::string channel) {
+  for (unsigned i = 0; i < app_.threads(); ++i) {
+    app_.deferTo(i, [this, i, channel] {
+      LoopState& L = loopState(i);
+      std::vector<std::uint64_t> serials;
+      L.sessions.forEach([&](Session& s) {
+        if (s.subscriptions.contains(channel)) serials.push_back(s.serial);
+      });
+      const auto& info = proto::unsubscribeInfo(proto::UnsubscribeCode::InsufficientState);
+      for (std::uint64_t serial : serials) {
+        Session* s = L.sessions.find(serial);
+        if (!s || !s->subscriptions.contains(channel)) continue;
+        endSubscription(*s, channel);
+        std::string push;
+        proto::encodeUnsubscribePush(push, channel, {static_cast<std::uint32_t>(info.code), info.reason});
+        send(*s, push);
+      }
+    });
+  }
+}
+
 void ClientProtocol::subscribeUser(std::string user, std::string client, std::string channel) {
   for (unsigned i = 0; i < app_.threads(); ++i) {
     app_.deferTo(i, [this, i, user, client, channel] {

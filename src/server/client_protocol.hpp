@@ -16,6 +16,7 @@
 
 #include "auth_gate.hpp"
 #include "config/config.hpp"
+#include "control_message.hpp"
 #include "herald/broker/broker.hpp"
 #include "herald/engine/app.hpp"
 #include "herald/proto/command_decoder.hpp"
@@ -40,6 +41,12 @@ class ClientProtocol {
   // An empty `client` means every connection of the user.
   void disconnectUser(std::string user, std::string client, std::uint32_t code, std::string reason);
   void unsubscribeUser(std::string user, std::string client, std::string channel);
+  // A control message from any node (ServerApi sends them through the broker).
+  void apply(const ControlMessage& message);
+  // Every local subscription to `channel` ends with unsubscribe 2500: the
+  // broker could not keep the channel's stream whole; clients subscribe
+  // again and recovery tells them what is lost.
+  void resetChannel(std::string channel);
   void subscribeUser(std::string user, std::string client, std::string channel);
   // Sets when the user's connections expire (Unix seconds, 0: never) and
   // tells them with a refresh push; `expired` disconnects them with 3005.

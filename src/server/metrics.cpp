@@ -69,6 +69,25 @@ std::string Metrics::render(const Snapshot& s) const {
   metric(out, "herald_history_commits_total", "counter", "History store commits (each may hold many publications).",
          get(historyCommits));
   commitLatency.render(out, "herald_history_commit_seconds", "Time from a history append to its commit.");
+  if (s.redis) {
+    const broker::RedisStats& r = *s.redis;
+    metric(out, "herald_redis_commands_total", "counter", "Commands sent to Redis (round trips).", r.commands);
+    metric(out, "herald_redis_replies_total", "counter", "Replies received from Redis.", r.replies);
+    out += "# HELP herald_redis_errors_total Redis commands that failed: answered with an error, or not answered.\n";
+    out += "# TYPE herald_redis_errors_total counter\n";
+    out += fmt::format("herald_redis_errors_total{{kind=\"server\"}} {}\n", r.serverErrors);
+    out += fmt::format("herald_redis_errors_total{{kind=\"transport\"}} {}\n", r.transportErrors);
+    metric(out, "herald_redis_connects_total", "counter", "Connections made to Redis, reconnects included.", r.connects);
+    metric(out, "herald_redis_messages_total", "counter", "Pub/sub messages received from Redis.", r.messages);
+    metric(out, "herald_redis_resyncs_total", "counter", "Channel re-reads after a gap or a lost subscription.",
+           r.resyncs);
+    metric(out, "herald_redis_channel_resets_total", "counter",
+           "Channels whose subscribers were told to resubscribe (2500): the stream could not fill a gap.", r.resets);
+    metric(out, "herald_redis_links_up", "gauge", "Redis connections and subscribers connected now.", r.connected);
+    metric(out, "herald_redis_links", "gauge", "Redis connections and subscribers in all.", r.links);
+    redisPublishLatency.render(out, "herald_redis_publish_seconds",
+                               "Time from a publish to Redis' answer (appended and published).");
+  }
   out += "# HELP herald_refusals_total Requests and connections refused, by reason.\n";
   out += "# TYPE herald_refusals_total counter\n";
   for (const auto& [reason, count] : s.engineRefusals)

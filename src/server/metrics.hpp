@@ -8,10 +8,13 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "herald/broker/redis_broker.hpp"
 
 namespace herald::server {
 
@@ -37,6 +40,7 @@ struct Metrics {
   std::atomic<std::uint64_t> apiRequests{0};
   std::atomic<std::uint64_t> historyCommits{0};
   LatencyHistogram commitLatency;
+  LatencyHistogram redisPublishLatency;  // [engine] type = "redis": publish round trips
 
   // Counts one refusal under `reason` (a short snake_case word) and tells
   // whether it is the first of its kind (to log it once).
@@ -52,6 +56,7 @@ struct Metrics {
     std::uint64_t messagesIn = 0, bytesIn = 0, messagesOut = 0, bytesOut = 0;
     // What the engine refused (handshakes, protocol errors, overload), by reason.
     std::vector<std::pair<std::string_view, std::uint64_t>> engineRefusals{};
+    std::optional<broker::RedisStats> redis{};  // with [engine] type = "redis"
   };
   std::string render(const Snapshot& snapshot) const;
 

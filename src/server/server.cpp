@@ -8,6 +8,9 @@
 #include "auth_gate.hpp"
 #include "client_protocol.hpp"
 #include "demo.hpp"
+#include "herald/broker/redis_broker.hpp"
+#include "herald/proto/json_writer.hpp"
+#include "herald/redis/keys.hpp"
 #include "herald/store/memory_history.hpp"
 #include "herald/store/sqlite_history.hpp"
 #include "metrics.hpp"
@@ -17,6 +20,11 @@
 namespace herald::server {
 
 namespace {
+
+std::int64_t wallMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 bool anyDurableHistory(const ServerConfig& c) {
   if (c.channel.historyEnabled() && c.channel.durable) return true;
@@ -52,6 +60,7 @@ struct Server::Parts {
   std::unique_ptr<store::SqliteHistory> sqlite;
   store::MemoryHistory memory;
   std::unique_ptr<broker::Broker> broker;
+  broker::RedisBroker* redisBroker = nullptr;  // with [engine] type = "redis"
   std::unique_ptr<ClientProtocol> clients;
   std::unique_ptr<ServerApi> api;
   std::unique_ptr<StaticFiles> web;
@@ -67,7 +76,46 @@ struct Server::Parts {
             .bytesIn = c.bytesIn,
             .messagesOut = c.messagesOut,
             .bytesOut = c.bytesOut,
-            .engineRefusals = app.refusals()};
+            .engineRefusals = app.refusals(),
+            .redis = redisBroker ? std::optional(redisBroker->redisStats()) : std::nullopt};
+  }
+
+  // This node as /api/info and the node registry show it. Loop 0.
+  std::string nodeUid = redis::newEpoch() + redis::newEpoch();
+  std::int64_t startedMs = wallMs();
+  App::Counters lastCounters{};
+  std::int64_t lastRateMs = wallMs();
+  double inRate = 0, outRate = 0;
+  void measureRates() {
+    App::Counters c = app.counters();
+    std::int64_t now = wallMs();
+    double seconds = static_cast<double>(std::max<std::int64_t>(now - lastRateMs, 1)) / 1000.0;
+    inRate = static_cast<double>(c.messagesIn - lastCounters.messagesIn) / seconds;
+    outRate = static_cast<double>(c.messagesOut - lastCounters.messagesOut) / seconds;
+    lastCounters = c;
+    lastRateMs = now;
+  }
+  std::string describe() const {
+    std::string j = "{\"uid\":";
+    proto::appendJsonString(j, nodeUid);
+    j += ",\"name\":";
+    proto::appendJsonString(j, config.nodeName);
+    j += ",\"version\":\"herald 0.1\",\"engine\":";
+    proto::appendJsonString(j, config.engineType);
+    j += ",\"num_clients\":";
+    proto::appendInt(j, metrics.sessions.load(std::memory_order_relaxed));
+    j += ",\"num_subs\":";
+    proto::appendInt(j, metrics.subscriptions.load(std::memory_order_relaxed));
+    j += ",\"num_channels\":";
+    proto::appendUint(j, broker->stats().channels);
+    j += ",\"uptime\":";
+    proto::appendInt(j, (wallMs() - startedMs) / 1000);
+    j += ",\"messages_in_per_second\":";
+    proto::appendUint(j, static_cast<std::uint64_t>(inRate + 0.5));
+    j += ",\"messages_out_per_second\":";
+    proto::appendUint(j, static_cast<std::uint64_t>(outRate + 0.5));
+    j += '}';
+    return j;
   }
 
   // Logs each kind of engine refusal the first time it happens (they are
@@ -85,26 +133,57 @@ Server::Server(ServerConfig config) {
   if (config.nodeName.empty()) config.nodeName = hostName();
   parts_ = std::make_unique<Parts>(std::move(config));
   Parts& p = *parts_;
-  if (anyDurableHistory(p.config)) {
-    p.sqlite = std::make_unique<store::SqliteHistory>(p.config.dataDir);
-    p.sqlite->setCommitObserver([&m = p.metrics](std::chrono::microseconds latency, std::size_t) {
-      m.historyCommits.fetch_add(1, std::memory_order_relaxed);
-      m.commitLatency.observe(latency);
-    });
-  }
-  p.broker = std::make_unique<broker::Broker>(p.host, [&p](std::string_view channel) {
+  broker::ChannelResolver resolver = [&p](std::string_view channel) {
     broker::ChannelSetup setup;
     const ChannelOptions* o = p.config.optionsFor(channel);
     if (!o) return setup;
     setup.presence = o->presence;
     if (o->historyEnabled()) {
-      setup.store = o->durable ? static_cast<broker::HistoryStore*>(p.sqlite.get()) : &p.memory;
+      // With Redis the store is Redis itself; the broker only needs to know
+      // that the channel keeps history.
+      bool durable = o->durable && p.sqlite;
+      setup.store = durable ? static_cast<broker::HistoryStore*>(p.sqlite.get()) : &p.memory;
       setup.limits = {o->historySize, o->historyTtl};
     }
     return setup;
-  });
+  };
+  if (p.config.engineType == "redis") {
+    broker::RedisBrokerOptions options;
+    for (const std::string& address : p.config.redisAddresses) {
+      auto [host, port] = *splitHostPort(address);
+      std::string error;
+      auto numeric = redis::resolveHost(host, error);
+      if (!numeric) throw ConfigError("engine.redis_addresses: cannot resolve \"" + address + "\": " + error);
+      redis::Options o;
+      o.host = *numeric;
+      o.port = port;
+      options.shards.push_back(o);
+    }
+    options.presenceTtl = p.config.presenceTtl;
+    options.metaTtl = p.config.historyMetaTtl;
+    auto redisBroker = std::make_unique<broker::RedisBroker>(
+        p.host, [&p](unsigned i) -> net::Loop& { return p.app.loop(i); }, resolver, options);
+    redisBroker->onPublishLatency([&m = p.metrics](std::chrono::microseconds l) { m.redisPublishLatency.observe(l); });
+    p.redisBroker = redisBroker.get();
+    p.broker = std::move(redisBroker);
+  } else {
+    if (anyDurableHistory(p.config)) {
+      p.sqlite = std::make_unique<store::SqliteHistory>(p.config.dataDir);
+      p.sqlite->setCommitObserver([&m = p.metrics](std::chrono::microseconds latency, std::size_t) {
+        m.historyCommits.fetch_add(1, std::memory_order_relaxed);
+        m.commitLatency.observe(latency);
+      });
+    }
+    p.broker = std::make_unique<broker::LocalBroker>(p.host, resolver);
+  }
+  p.broker->describeNode(p.nodeUid, [&p] { return p.describe(); });
   p.clients = std::make_unique<ClientProtocol>(p.config, p.app, *p.broker, p.auth, p.metrics);
   p.api = std::make_unique<ServerApi>(p.config, p.app, *p.broker, *p.clients, p.metrics);
+  p.host.onReset = [&p](std::string channel) { p.clients->resetChannel(std::move(channel)); };
+  p.broker->onControl([&p](std::string_view text) {
+    if (auto m = decodeControl(text)) return p.clients->apply(*m);
+    spdlog::warn("ignored a control message this version does not understand ({} bytes)", text.size());
+  });
 
   p.app.ws("/connection/websocket", p.clients->behavior());
   p.app.http("/api/", [&p](const HttpRequest& r, HttpResponder out) { p.api->handle(r, std::move(out)); },
@@ -125,7 +204,13 @@ Server::Server(ServerConfig config) {
     p.demo->start();
   }
   p.clients->startTimers();
-  p.app.deferTo(0, [&p] { p.app.loop(0).addTimer(std::chrono::seconds(1), [&p] { p.logNewRefusals(); }); });
+  p.app.deferTo(0, [&p] {
+    p.app.loop(0).addTimer(std::chrono::seconds(1), [&p] {
+      p.logNewRefusals();
+      p.measureRates();
+    });
+  });
+  if (p.redisBroker) p.redisBroker->start();
 }
 
 Server::~Server() = default;
@@ -145,6 +230,9 @@ void Server::run() {
   if (p.sqlite) p.sqlite->flush();
 }
 
-void Server::stop() { parts_->app.stop(); }
+void Server::stop() {
+  if (parts_->redisBroker) parts_->redisBroker->stop();
+  parts_->app.stop();
+}
 
 }  // namespace herald::server

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "channel_rules.hpp"
+#include "control_message.hpp"
 #include "herald/broker/publication_views.hpp"
 #include "herald/proto/json_writer.hpp"
 #include "herald/proto/reply_encoder.hpp"
@@ -19,11 +20,6 @@ using simdjson::dom::element;
 using simdjson::dom::object;
 using Outcome = ServerApi::Outcome;
 using Done = ServerApi::Done;
-
-std::int64_t wallMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 Outcome errorOutcome(proto::ErrorCode code, std::string_view detail = {}) {
   const proto::ErrorInfo& info = proto::errorInfo(code);
@@ -296,27 +292,27 @@ struct ApiMethods {
       std::int64_t expireAt = method == "refresh" ? p.integer("expire_at", 0) : 0;
       bool expired = method == "refresh" && p.boolean("expired");
       if (!p.bad.empty()) return done(errorOutcome(proto::ErrorCode::BadRequest, p.bad));
-      if (method == "disconnect") api.clients_.disconnectUser(user, client, code, reason);
-      else if (method == "unsubscribe") api.clients_.unsubscribeUser(user, client, channel);
-      else if (method == "subscribe") api.clients_.subscribeUser(user, client, channel);
-      else api.clients_.refreshUser(user, client, expireAt, expired);
-      return done({false, "{}"});
+      // Every node applies it to its own clients, this one included.
+      ControlMessage m{.user = user, .client = client, .channel = channel, .code = code, .reason = reason,
+                       .expireAt = expireAt, .expired = expired};
+      m.op = method == "disconnect"    ? ControlMessage::Op::Disconnect
+             : method == "unsubscribe" ? ControlMessage::Op::Unsubscribe
+             : method == "subscribe"   ? ControlMessage::Op::Subscribe
+                                       : ControlMessage::Op::Refresh;
+      return api.broker_.control(encodeControl(m), loop, [done = std::move(done)](std::optional<broker::Failure> f) {
+        done(f ? failureOutcome(*f) : Outcome{false, "{}"});
+      });
     }
     if (method == "info") {
-      std::string j = "{\"nodes\":[{\"uid\":";
-      proto::appendJsonString(j, api.config_.nodeName);
-      j += ",\"name\":";
-      proto::appendJsonString(j, api.config_.nodeName);
-      j += ",\"version\":\"herald 0.1\",\"num_clients\":";
-      proto::appendInt(j, api.metrics_.sessions.load(std::memory_order_relaxed));
-      j += ",\"num_subs\":";
-      proto::appendInt(j, api.metrics_.subscriptions.load(std::memory_order_relaxed));
-      j += ",\"num_channels\":";
-      proto::appendUint(j, api.broker_.stats().channels);
-      j += ",\"uptime\":";
-      proto::appendInt(j, (wallMs() - api.startedMs_) / 1000);
-      j += "}]}";
-      return done({false, std::move(j)});
+      return api.broker_.nodes(loop, [done = std::move(done)](std::vector<broker::NodeDescription> nodes) {
+        std::string j = "{\"nodes\":[";
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+          if (i) j += ',';
+          j += nodes[i].info;
+        }
+        j += "]}";
+        done({false, std::move(j)});
+      });
     }
     done(errorOutcome(proto::ErrorCode::MethodNotFound, method));
   }
@@ -324,7 +320,7 @@ struct ApiMethods {
 
 ServerApi::ServerApi(const ServerConfig& config, App& app, broker::Broker& broker, ClientProtocol& clients,
                      Metrics& metrics)
-    : config_(config), app_(app), broker_(broker), clients_(clients), metrics_(metrics), startedMs_(wallMs()) {}
+    : config_(config), app_(app), broker_(broker), clients_(clients), metrics_(metrics) {}
 
 bool ServerApi::authorized(const HttpRequest& request) const {
   if (config_.apiInsecure) return true;

@@ -42,7 +42,6 @@ class ServerApi {
   broker::Broker& broker_;
   ClientProtocol& clients_;
   Metrics& metrics_;
-  std::int64_t startedMs_;
 };
 
 }  // namespace herald::server

@@ -19,6 +19,12 @@ WHAT IT DOES
       random drop their connection or unsubscribe and resubscribe a channel;
     * the server is killed with SIGKILL and restarted on the same port and
       data directory, at least MIN_RESTARTS times at random intervals.
+  With HERALD_CHECKER_NODES=N (N > 1) the same runs across N nodes sharing
+  one redis-server (tests/support/redis_server.py, append-only file on):
+  every (re)connect and every API call goes to a random live node, so
+  subscribers move between nodes on every reconnect; the chaos kills a random
+  node with SIGKILL and restarts it, and kills and restarts Redis itself
+  HERALD_CHECKER_REDIS_RESTARTS times (default 2).
   Then the chaos stops, every subscriber reconnects and resubscribes with
   recovery one last time, and the history is read with POST /api/history.
 
@@ -53,6 +59,8 @@ RUN
   Environment: HERALD_CHECKER_SECONDS (total run, default 40),
   HERALD_CHECKER_RESTARTS (minimum restarts, default 20),
   HERALD_CHECKER_SEED (random seed; printed on every run),
+  HERALD_CHECKER_NODES (nodes sharing Redis; default 1: one node, SQLite),
+  HERALD_CHECKER_REDIS_RESTARTS (Redis kills and restarts with several nodes),
   HERALD_CHECKER_KEEP (keep the data directory and server log on failure),
   HERALD_CHECKER_INJECT=drop|dup|gap (self-test: subscriber s0 misbehaves
   once; the run must then FAIL).
@@ -75,10 +83,13 @@ import websockets
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import herald_serve  # noqa: E402  (tests/support, on PYTHONPATH)
+import redis_server  # noqa: E402
 
 # -- settings ------------------------------------------------------------------
 TOTAL_SECONDS = float(os.environ.get("HERALD_CHECKER_SECONDS", "40"))
 MIN_RESTARTS = int(os.environ.get("HERALD_CHECKER_RESTARTS", "20"))
+NODES = int(os.environ.get("HERALD_CHECKER_NODES", "1"))
+REDIS_RESTARTS = int(os.environ.get("HERALD_CHECKER_REDIS_RESTARTS", "2")) if NODES > 1 else 0
 SEED = int(os.environ.get("HERALD_CHECKER_SEED", str(random.randrange(1 << 31))))
 KEEP = os.environ.get("HERALD_CHECKER_KEEP", "") not in ("", "0")
 # Self-test of the checker: make subscriber s0 misbehave once, the run must fail.
@@ -159,28 +170,99 @@ report = Report()
 
 
 # -- the server ------------------------------------------------------------------
+class Cluster:
+    """One node, or NODES nodes sharing one Redis. ws_url and port name a
+    random live node at each use."""
+
+    def __init__(self):
+        self.redis = redis_server.RedisServer() if NODES > 1 else None
+        self.config = CONFIG
+        self.nodes = []
+        self.live = set()
+
+    def start(self):
+        config = CONFIG
+        if self.redis:
+            self.redis.start()
+            config += f'\n[engine]\ntype = "redis"\nredis_addresses = ["{self.redis.address}"]\n'
+        self.nodes = [herald_serve.HeraldServer(config) for _ in range(NODES)]
+        for i, node in enumerate(self.nodes):
+            node.start()
+            self.live.add(i)
+
+    def pick(self):
+        return self.nodes[rng.choice(sorted(self.live))] if self.live else rng.choice(self.nodes)
+
+    @property
+    def ws_url(self):
+        return self.pick().ws_url
+
+    @property
+    def port(self):
+        return self.pick().port
+
+    def kill_and_restart_node(self):
+        i = rng.randrange(len(self.nodes))
+        self.live.discard(i)
+        node = self.nodes[i]
+        node.kill()
+        node.restart(30.0)
+        self.live.add(i)
+
+    def restart_redis(self):
+        self.redis.restart()
+
+    def stop(self):
+        for node in self.nodes:
+            node.stop()
+        if self.redis:
+            self.redis.stop()
+
+    def log(self):
+        parts = [f"-- node {i} --\n{node.log()[-3000:]}" for i, node in enumerate(self.nodes)]
+        if self.redis:
+            parts.append(f"-- redis --\n{self.redis.log()[-1500:]}")
+        return "\n".join(parts)
+
+    def keep(self, where):
+        for i, node in enumerate(self.nodes):
+            shutil.copytree(node._tmp.name, os.path.join(where, f"node{i}"), dirs_exist_ok=True)
+        if self.redis:
+            shutil.copytree(self.redis.dir, os.path.join(where, "redis"), dirs_exist_ok=True)
+
+    def cleanup(self):
+        for node in self.nodes:
+            node._tmp.cleanup()
+        if self.redis:
+            self.redis._tmp.cleanup()
+
+
 class Chaos:
-    def __init__(self, server):
-        self.server = server
+    def __init__(self, cluster):
+        self.cluster = cluster
         self.restarts = 0
-        self.down = False
+        self.redis_restarts = 0
         self.stop = asyncio.Event()
         self.events = []  # (time, "kill"/"up")
 
     async def kill_and_restart(self):
-        self.down = True
+        # Redis goes down at evenly spread points of the node restarts.
+        due = REDIS_RESTARTS and self.redis_restarts < REDIS_RESTARTS and \
+            self.restarts >= (self.redis_restarts + 1) * max(MIN_RESTARTS, 1) // (REDIS_RESTARTS + 1)
+        if due:
+            self.events.append((now(), "redis kill"))
+            await asyncio.to_thread(self.cluster.restart_redis)
+            self.events.append((now(), "redis up"))
+            self.redis_restarts += 1
+            return
         self.events.append((now(), "kill"))
-        await asyncio.to_thread(self.server.kill)
-        if self.server.proc and self.server.proc.stdout:
-            self.server.proc.stdout.close()  # herald_serve.restart() leaves the old pipe open
-        await asyncio.to_thread(self.server.restart, 30.0)
+        await asyncio.to_thread(self.cluster.kill_and_restart_node)
         self.events.append((now(), "up"))
-        self.down = False
         self.restarts += 1
 
     async def run(self, until):
         while not self.stop.is_set():
-            if now() >= until and self.restarts >= MIN_RESTARTS:
+            if now() >= until and self.restarts >= MIN_RESTARTS and self.redis_restarts >= REDIS_RESTARTS:
                 break
             await asyncio.sleep(rng.uniform(0.5, 2.0))
             await self.kill_and_restart()
@@ -703,8 +785,9 @@ def check(histories, publishers, subscribers, epochs):
 async def main():
     print(f"delivery checker: seed {SEED}, {TOTAL_SECONDS:.0f} s, at least {MIN_RESTARTS} restarts, "
           f"{len(CHANNELS)} channels, {N_SUBSCRIBERS} subscribers, "
-          f"{N_WS_PUBLISHERS}+{N_API_PUBLISHERS} publishers (client protocol + HTTP API)", flush=True)
-    server = herald_serve.HeraldServer(CONFIG)
+          f"{N_WS_PUBLISHERS}+{N_API_PUBLISHERS} publishers (client protocol + HTTP API), "
+          f"{NODES} node(s){f' sharing Redis, {REDIS_RESTARTS} Redis restarts' if NODES > 1 else ''}", flush=True)
+    server = Cluster()
     server.start()
     chaos = Chaos(server)
     epochs = {}
@@ -755,6 +838,7 @@ async def main():
             ("real gaps (epoch changed)", report.counts["real gaps"]),
             ("silent gaps", report.counts["silent gaps"]),
             ("restarts", chaos.restarts),
+            ("Redis restarts", chaos.redis_restarts),
             ("subscriber sessions", sum(s.sessions for s in subscribers)),
             ("resubscribes on a live connection", sum(s.resubscribes for s in subscribers)),
         ]
@@ -766,6 +850,8 @@ async def main():
         failures = {k: report.counts[k] for k in report.examples}
         if chaos.restarts < MIN_RESTARTS:
             failures["too few restarts"] = chaos.restarts
+        if chaos.redis_restarts < REDIS_RESTARTS:
+            failures["too few Redis restarts"] = chaos.redis_restarts
         if acked == 0:
             failures["nothing acknowledged"] = 1
         if failures:
@@ -783,12 +869,12 @@ async def main():
             log = server.log()
             if log:
                 print("---- server log (tail) ----")
-                print(log[-4000:])
+                print(log[-8000:])
             if KEEP:
                 keep = tempfile.mkdtemp(prefix="herald-checker-")
-                shutil.copytree(server._tmp.name, keep, dirs_exist_ok=True)
-                print(f"kept the data directory and log in {keep}")
-        server._tmp.cleanup()
+                server.keep(keep)
+                print(f"kept the data directories and logs in {keep}")
+        server.cleanup()
     return 0 if ok else 1
 
 

@@ -52,6 +52,11 @@ class BrokerHost {
   // (the calling loop at once, the others queued).
   virtual void publish(std::string_view topic, std::string_view frame) = 0;
   virtual std::int64_t nowMs() const = 0;
+  // Ends every local subscription to `channel`, telling each subscriber to
+  // subscribe again (unsubscribe push 2500, insufficient state): its stream
+  // could not be kept whole. Used by brokers that share channels between
+  // nodes; a host without such a broker may ignore it.
+  virtual void resetChannel(std::string_view channel) { (void)channel; }
 };
 
 // How one channel behaves, as the server's configuration decides it.
@@ -142,32 +147,83 @@ struct BrokerStats {
   std::uint64_t channels = 0;      // channels with state in memory
 };
 
+// Nodes, as the node registry shows them (one for a single node).
+struct NodeDescription {
+  std::string name{};
+  std::string info{};  // a JSON object: what the node announced about itself
+};
+
+// What a Broker does, on one node (LocalBroker) or across several sharing
+// Redis (cluster::RedisBroker). Every `done` runs on `replyLoop`.
 class Broker {
  public:
-  Broker(BrokerHost& host, ChannelResolver resolver);
-  ~Broker();
-  Broker(const Broker&) = delete;
-  Broker& operator=(const Broker&) = delete;
+  virtual ~Broker() = default;
 
-  unsigned ownerOf(std::string_view channel) const;
-
-  // See the header comment for the seam. `done` runs on `replyLoop`.
-  void subscribe(SubscribeRequest request, unsigned replyLoop, std::function<void(SubscribeOutcome)> done);
+  // See the header comment for the seam.
+  virtual void subscribe(SubscribeRequest request, unsigned replyLoop, std::function<void(SubscribeOutcome)> done) = 0;
   // Forgets the client's subscription: presence entry, leave push when
   // `leavePush`. Call exactly once for each subscribe() that did not fail
   // (also for one that has not answered yet).
-  void unsubscribe(std::string channel, std::string client, bool leavePush);
-  void publish(PublishRequest request, unsigned replyLoop, std::function<void(PublishOutcome)> done);
-  void history(HistoryQuery query, unsigned replyLoop, std::function<void(HistoryOutcome)> done);
-  void removeHistory(std::string channel, unsigned replyLoop, std::function<void(std::optional<Failure>)> done);
-  void presence(std::string channel, unsigned replyLoop, std::function<void(PresenceOutcome)> done);
-  // Every channel with at least one subscriber, from every loop.
-  void channels(unsigned replyLoop, std::function<void(std::vector<ChannelSummary>)> done);
+  virtual void unsubscribe(std::string channel, std::string client, bool leavePush) = 0;
+  virtual void publish(PublishRequest request, unsigned replyLoop, std::function<void(PublishOutcome)> done) = 0;
+  virtual void history(HistoryQuery query, unsigned replyLoop, std::function<void(HistoryOutcome)> done) = 0;
+  virtual void removeHistory(std::string channel, unsigned replyLoop,
+                             std::function<void(std::optional<Failure>)> done) = 0;
+  virtual void presence(std::string channel, unsigned replyLoop, std::function<void(PresenceOutcome)> done) = 0;
+  // Every channel with at least one subscriber on this node.
+  virtual void channels(unsigned replyLoop, std::function<void(std::vector<ChannelSummary>)> done) = 0;
+
+  // Node-wide commands (disconnect a user, ...): `message` reaches the
+  // control handler of every node, this one included, on loop 0. `done`
+  // tells whether it was sent.
+  virtual void control(std::string message, unsigned replyLoop, std::function<void(std::optional<Failure>)> done) = 0;
+  void onControl(std::function<void(std::string_view message)> handler) { controlHandler_ = std::move(handler); }
+
+  // The live nodes. `describe` (set before the loops run) gives this node's
+  // own JSON object, called on loop 0.
+  virtual void nodes(unsigned replyLoop, std::function<void(std::vector<NodeDescription>)> done) = 0;
+  void describeNode(std::string name, std::function<std::string()> describe) {
+    nodeName_ = std::move(name);
+    describe_ = std::move(describe);
+  }
 
   // Forgets channels idle for `idle` (no subscribers, nothing in flight);
   // their history stays in the store. Call from each loop now and then.
-  void sweep(std::chrono::milliseconds idle);
-  BrokerStats stats() const;
+  virtual void sweep(std::chrono::milliseconds idle) = 0;
+  virtual BrokerStats stats() const = 0;
+
+ protected:
+  std::function<void(std::string_view)> controlHandler_{};
+  std::string nodeName_{};
+  std::function<std::string()> describe_{};
+};
+
+// The owner loop of `channel` among `loops` (FNV-1a: stable across runs and
+// platforms, unlike std::hash).
+unsigned ownerLoop(std::string_view channel, unsigned loops);
+
+// The broker of a single node: offsets assigned by the owner loop, history
+// in HistoryStores (SQLite, memory).
+class LocalBroker final : public Broker {
+ public:
+  LocalBroker(BrokerHost& host, ChannelResolver resolver);
+  ~LocalBroker() override;
+  LocalBroker(const LocalBroker&) = delete;
+  LocalBroker& operator=(const LocalBroker&) = delete;
+
+  unsigned ownerOf(std::string_view channel) const { return ownerLoop(channel, loopCount_); }
+
+  void subscribe(SubscribeRequest request, unsigned replyLoop, std::function<void(SubscribeOutcome)> done) override;
+  void unsubscribe(std::string channel, std::string client, bool leavePush) override;
+  void publish(PublishRequest request, unsigned replyLoop, std::function<void(PublishOutcome)> done) override;
+  void history(HistoryQuery query, unsigned replyLoop, std::function<void(HistoryOutcome)> done) override;
+  void removeHistory(std::string channel, unsigned replyLoop, std::function<void(std::optional<Failure>)> done) override;
+  void presence(std::string channel, unsigned replyLoop, std::function<void(PresenceOutcome)> done) override;
+  void channels(unsigned replyLoop, std::function<void(std::vector<ChannelSummary>)> done) override;
+  void control(std::string message, unsigned replyLoop, std::function<void(std::optional<Failure>)> done) override;
+  void nodes(unsigned replyLoop, std::function<void(std::vector<NodeDescription>)> done) override;
+  void sweep(std::chrono::milliseconds idle) override;
+  BrokerStats stats() const override;
 
  private:
   struct Shard;
@@ -176,6 +232,7 @@ class Broker {
 
   BrokerHost& host_;
   ChannelResolver resolver_;
+  unsigned loopCount_;
   std::vector<std::unique_ptr<Shard>> shards_;
 };
 

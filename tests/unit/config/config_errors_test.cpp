@@ -193,5 +193,24 @@ TEST(ValidateConfigTest, NamesTheKeyWithoutALocation) {
   EXPECT_THAT(configError([&] { validateConfig(config); }), ::testing::StartsWith("server.host: must not be empty"));
 }
 
+TEST_F(ConfigErrorsTest, EngineNamesTheFix) {
+  EXPECT_THAT(errorFor("[engine]\ntype = \"etcd\"\n"),
+              AllOf(HasSubstr(line(2)), HasSubstr("\"etcd\" is not an engine; use sqlite (one node) or redis")));
+  EXPECT_THAT(errorFor("[engine]\ntype = \"redis\"\n"),
+              AllOf(HasSubstr("engine.redis_addresses"), HasSubstr("needs at least one address")));
+  EXPECT_THAT(errorFor("[engine]\ntype = \"redis\"\nredis_addresses = [\"localhost\"]\n"),
+              AllOf(HasSubstr(line(3)), HasSubstr("\"localhost\" is not host:port")));
+  EXPECT_THAT(errorFor("[engine]\nredis_addresses = [\"::1:6379\"]\n"), HasSubstr("is not host:port"));
+  EXPECT_THAT(errorFor("[engine]\npresence_ttl = \"2s\"\n"), HasSubstr("must be at least 3s"));
+}
+
+TEST(SplitHostPortTest, AcceptsNamesV4AndBracketedV6) {
+  EXPECT_EQ(splitHostPort("127.0.0.1:6379"), (std::pair<std::string, std::uint16_t>{"127.0.0.1", 6379}));
+  EXPECT_EQ(splitHostPort("redis.internal:7000"), (std::pair<std::string, std::uint16_t>{"redis.internal", 7000}));
+  EXPECT_EQ(splitHostPort("[::1]:6379"), (std::pair<std::string, std::uint16_t>{"::1", 6379}));
+  for (const char* bad : {"", ":6379", "host", "host:", "host:0", "host:65536", "host:12a", "::1:6379", "[]:1", "[::1:6379"})
+    EXPECT_FALSE(splitHostPort(bad).has_value()) << bad;
+}
+
 }  // namespace
 }  // namespace herald::server

@@ -56,11 +56,11 @@ class BrokerHarness {
   store::MemoryHistory memory;
   store::test::TempDir dir;
   std::unique_ptr<store::SqliteHistory> sqlite;
-  std::unique_ptr<Broker> broker;
+  std::unique_ptr<LocalBroker> broker;
 
   // A fresh broker (the stores stay).
   void reset() {
-    broker = std::make_unique<Broker>(host, [this](std::string_view) { return setup; });
+    broker = std::make_unique<LocalBroker>(host, [this](std::string_view) { return setup; });
   }
   void useMemory(HistoryLimits limits = kKeepAll, bool presence = false) {
     setup = ChannelSetup{&memory, limits, presence};

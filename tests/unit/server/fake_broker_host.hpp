@@ -207,7 +207,7 @@ inline std::vector<std::uint64_t> range(std::uint64_t first, std::uint64_t last)
 }
 
 // Channel names owned by a given loop (owners are a hash of the name).
-inline std::string channelOwnedBy(const Broker& broker, unsigned loop, std::string_view prefix = "ch") {
+inline std::string channelOwnedBy(const LocalBroker& broker, unsigned loop, std::string_view prefix = "ch") {
   for (int i = 0;; ++i) {
     std::string name = std::string(prefix) + std::to_string(i);
     if (broker.ownerOf(name) == loop) return name;
