@@ -234,3 +234,83 @@ describe('three nodes and one Redis', () => {
     }
   });
 });
+
+describe('two Redis instances, two nodes, a short presence ttl', () => {
+  const redises = [];
+  const nodes = [];
+  const config = (name) => baseConfig() + `
+[server]
+node_name = "${name}"
+
+[engine]
+type = "redis"
+redis_addresses = [${redises.map((r) => `"${r.address}"`).join(', ')}]
+presence_ttl = "3s"
+` + ROOM;
+  before(async () => {
+    for (let i = 0; i < 2; i++) redises.push(await new RedisServer().start());
+    for (const name of ['s1', 's2']) nodes.push(await startHerald(config(name)));
+  });
+  after(async () => {
+    disconnectAll();
+    for (const n of nodes) await n.dispose();
+    for (const r of redises) await r.dispose();
+  });
+
+  test('channels are spread over both instances and work the same on each', async () => {
+    const channels = Array.from({ length: 12 }, (_, i) => `room:shard-${i}`);
+    for (const ch of channels) {
+      const s = await subscribed(nodes[1], 'sh', ch);
+      await apiOk(nodes[0], 'publish', { channel: ch, data: { ch } });
+      await untilCount(s.s.pubs, 1, `the publication on ${ch}`);
+      assert.equal(s.s.pubs[0].data.ch, ch);
+      const h = await apiOk(nodes[1], 'history', { channel: ch, limit: -1 });
+      assert.deepEqual(h.publications.map((p) => p.data.ch), [ch]);
+    }
+    const held = [];
+    for (const r of redises) {
+      const reply = await redisCommand(r.port, 'KEYS', 'herald:meta:{room:shard-*');
+      held.push(Number(/^\*(\d+)/.exec(reply)[1]));
+    }
+    assert.equal(held[0] + held[1], channels.length, `meta keys per instance: ${held}`);
+    assert.ok(held[0] > 0 && held[1] > 0, `both instances hold channels: ${held}`);
+  });
+
+  test("a crashed node's clients leave presence within the presence ttl", async () => {
+    const ch = fresh('crash');
+    const victim = await startHerald(config('s3'));
+    nodes.push(victim);
+    await subscribed(victim, 'doomed', ch);
+    await subscribed(nodes[0], 'alive', ch);
+    const users = async () => Object.values((await apiOk(nodes[1], 'presence', { channel: ch })).presence).map((c) => c.user).sort();
+    assert.deepEqual(await users(), ['alive', 'doomed']);
+    const killed = Date.now();
+    await victim.kill9();
+    await until(async () => JSON.stringify(await users()) === JSON.stringify(['alive']),
+      { timeout: 8_000, every: 200, what: "the crashed node's client to leave presence" });
+    const took = Date.now() - killed;
+    assert.ok(took <= 4_500, `gone after ${took} ms (ttl 3 s)`);
+    // The living node keeps refreshing its own client past the ttl.
+    await new Promise((r) => setTimeout(r, 3_500));
+    assert.deepEqual(await users(), ['alive']);
+  });
+
+  test('a Redis that comes back with fewer publications than were delivered gets a new epoch', async () => {
+    const ch = fresh('rollback');
+    const a = await subscribed(nodes[0], 'ra', ch, { recoverable: true });
+    for (let n = 1; n <= 3; n++) await apiOk(nodes[1], 'publish', { channel: ch, data: { n } });
+    await untilCount(a.s.pubs, 3, 'three publications');
+    const epoch = a.s.subscribedCtx.streamPosition.epoch;
+    // As if Redis were restored from a snapshot taken after offset 1 (its
+    // stream lost too): the next publication would get offset 2 again.
+    for (const r of redises) {
+      await redisCommand(r.port, 'HSET', `herald:meta:{${ch}}`, 's', 1);
+      await redisCommand(r.port, 'DEL', `herald:stream:{${ch}}`);
+    }
+    const resubscribed = waitFor(a.s, 'subscribed', { pred: (ctx) => ctx.wasRecovering, timeout: 10_000 });
+    await apiOk(nodes[1], 'publish', { channel: ch, data: { n: 'after the rollback' } });
+    const ctx = await resubscribed;
+    assert.equal(ctx.recovered, false, JSON.stringify(ctx));
+    assert.notEqual(ctx.streamPosition.epoch, epoch, 'offsets 2 and 3 must not be reused under the old epoch');
+  });
+});
