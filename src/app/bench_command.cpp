@@ -48,7 +48,7 @@ void addBenchCommand(CLI::App& app, std::function<int()>& action) {
   sub->add_option("scenario", o->scenario, "echo | fanout | connect | idle")
       ->required()
       ->check(CLI::IsMember({"echo", "fanout", "connect", "idle"}));
-  sub->add_option("--url", o->url, "ws:// or wss:// URL of the server")->capture_default_str();
+  sub->add_option("--url", o->url, "ws:// or wss:// URL of the server; several, comma-separated: connections round-robin")->capture_default_str();
   CLI::Option* connections =
       sub->add_option("-c,--connections", o->connections,
                       "connections (fanout: subscribers; connect: stop after opening this many)")

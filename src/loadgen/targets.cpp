@@ -12,8 +12,23 @@ bool isLoopbackV4(const std::string& host) { return host == "localhost" || host.
 
 }  // namespace
 
-std::optional<TargetPlan> planTargets(const std::string& url, unsigned addresses, std::size_t connections,
+std::optional<TargetPlan> planTargets(const std::string& urls, unsigned addresses, std::size_t connections,
                                       std::string& error) {
+  // Several servers (nodes sharing channels): connections go round-robin.
+  if (urls.find(',') != std::string::npos) {
+    TargetPlan plan;
+    std::size_t start = 0;
+    while (start <= urls.size()) {
+      std::size_t end = std::min(urls.find(',', start), urls.size());
+      std::string one = urls.substr(start, end - start);
+      if (!parseWsUrl(one, error)) return std::nullopt;
+      plan.urls.push_back(one);
+      start = end + 1;
+    }
+    if (addresses > 1) plan.note = "--source-addresses ignored with several URLs";
+    return plan;
+  }
+  const std::string& url = urls;
   std::optional<WsUrl> parsed = parseWsUrl(url, error);
   if (!parsed) return std::nullopt;
   if (addresses == 0) addresses = static_cast<unsigned>(std::max<std::size_t>(1, (connections + 24'999) / 25'000));

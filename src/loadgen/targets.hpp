@@ -19,9 +19,10 @@ struct TargetPlan {
   std::string note;               // a limitation worth printing, or empty
 };
 
-// `addresses` 0 picks ceil(connections / 25000). Returns nullopt, with
-// `error` set, for a URL that is not ws:// or wss://.
-std::optional<TargetPlan> planTargets(const std::string& url, unsigned addresses, std::size_t connections,
+// `addresses` 0 picks ceil(connections / 25000). Several comma-separated
+// URLs (nodes of one cluster) take the connections round-robin. Returns
+// nullopt, with `error` set, for a URL that is not ws:// or wss://.
+std::optional<TargetPlan> planTargets(const std::string& urls, unsigned addresses, std::size_t connections,
                                       std::string& error);
 
 }  // namespace herald::loadgen

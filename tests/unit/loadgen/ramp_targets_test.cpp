@@ -81,6 +81,16 @@ TEST(TargetsTest, NonLoopbackHostsAreNotRewritten) {
   EXPECT_NE(plan->note.find("ignored"), std::string::npos);
 }
 
+TEST(TargetsTest, SeveralUrlsTakeConnectionsRoundRobin) {
+  std::string error;
+  auto plan = planTargets("ws://127.0.0.1:1/a,ws://127.0.0.1:2/a,wss://localhost:3/", 0, 100, error);
+  ASSERT_TRUE(plan) << error;
+  EXPECT_EQ(plan->urls, (std::vector<std::string>{"ws://127.0.0.1:1/a", "ws://127.0.0.1:2/a", "wss://localhost:3/"}));
+  EXPECT_TRUE(plan->sources.empty());
+  EXPECT_FALSE(planTargets("ws://127.0.0.1:1/,http://x/", 0, 1, error));
+  EXPECT_FALSE(planTargets("ws://127.0.0.1:1/,", 0, 1, error));
+}
+
 TEST(TargetsTest, ABadUrlSaysWhy) {
   std::string error;
   EXPECT_FALSE(planTargets("http://127.0.0.1/", 1, 1, error));
