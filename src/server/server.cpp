@@ -1,6 +1,8 @@
 #include "server.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <set>
 #include <unistd.h>
 
@@ -85,13 +87,13 @@ struct Server::Parts {
   std::int64_t startedMs = wallMs();
   App::Counters lastCounters{};
   std::int64_t lastRateMs = wallMs();
-  double inRate = 0, outRate = 0;
+  std::atomic<double> inRate{0}, outRate{0};  // written on loop 0, read wherever /api/info is answered
   void measureRates() {
     App::Counters c = app.counters();
     std::int64_t now = wallMs();
     double seconds = static_cast<double>(std::max<std::int64_t>(now - lastRateMs, 1)) / 1000.0;
-    inRate = static_cast<double>(c.messagesIn - lastCounters.messagesIn) / seconds;
-    outRate = static_cast<double>(c.messagesOut - lastCounters.messagesOut) / seconds;
+    inRate.store(static_cast<double>(c.messagesIn - lastCounters.messagesIn) / seconds, std::memory_order_relaxed);
+    outRate.store(static_cast<double>(c.messagesOut - lastCounters.messagesOut) / seconds, std::memory_order_relaxed);
     lastCounters = c;
     lastRateMs = now;
   }
@@ -111,9 +113,9 @@ struct Server::Parts {
     j += ",\"uptime\":";
     proto::appendInt(j, (wallMs() - startedMs) / 1000);
     j += ",\"messages_in_per_second\":";
-    proto::appendUint(j, static_cast<std::uint64_t>(inRate + 0.5));
+    proto::appendUint(j, static_cast<std::uint64_t>(inRate.load(std::memory_order_relaxed) + 0.5));
     j += ",\"messages_out_per_second\":";
-    proto::appendUint(j, static_cast<std::uint64_t>(outRate + 0.5));
+    proto::appendUint(j, static_cast<std::uint64_t>(outRate.load(std::memory_order_relaxed) + 0.5));
     j += '}';
     return j;
   }
@@ -166,6 +168,8 @@ Server::Server(ServerConfig config) {
     redisBroker->onPublishLatency([&m = p.metrics](std::chrono::microseconds l) { m.redisPublishLatency.observe(l); });
     p.redisBroker = redisBroker.get();
     p.broker = std::move(redisBroker);
+    // First in every loop's queue: the connections exist before any call.
+    p.redisBroker->start();
   } else {
     if (anyDurableHistory(p.config)) {
       p.sqlite = std::make_unique<store::SqliteHistory>(p.config.dataDir);
@@ -210,7 +214,6 @@ Server::Server(ServerConfig config) {
       p.measureRates();
     });
   });
-  if (p.redisBroker) p.redisBroker->start();
 }
 
 Server::~Server() = default;
