@@ -62,6 +62,11 @@ void RedisBroker::start() {
           refreshPresence(i);
           if (i == 0 && s == 0) announce();
         });
+        if (i == 0)
+          c->onStateChange([this, s](redis::State state, const std::string& reason) {
+            if (linkObserver_ && (state == redis::State::Connected || state == redis::State::Disconnected))
+              linkObserver_(s, state == redis::State::Connected, reason);
+          });
         c->start();
         L.connections.push_back(std::move(c));
         auto sub = std::make_unique<redis::Subscriber>(loop, options_.shards[s]);

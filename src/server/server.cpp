@@ -166,6 +166,11 @@ Server::Server(ServerConfig config) {
     auto redisBroker = std::make_unique<broker::RedisBroker>(
         p.host, [&p](unsigned i) -> net::Loop& { return p.app.loop(i); }, resolver, options);
     redisBroker->onPublishLatency([&m = p.metrics](std::chrono::microseconds l) { m.redisPublishLatency.observe(l); });
+    redisBroker->onLinkChange([addresses = p.config.redisAddresses](unsigned shard, bool up, const std::string& reason) {
+      if (up) return spdlog::info("redis {} connected", addresses[shard]);
+      spdlog::warn("redis {} unreachable: {}; publishes, history and presence fail with 100 until it is back",
+                   addresses[shard], reason);
+    });
     p.redisBroker = redisBroker.get();
     p.broker = std::move(redisBroker);
     // First in every loop's queue: the connections exist before any call.

@@ -83,6 +83,11 @@ class RedisBroker final : public Broker {
   // connections; call on loop 0 when shutting down, before the loops stop.
   void stop();
 
+  // Called on loop 0 when its connection to Redis instance `shard` comes up
+  // or goes down (once per outage), with the reason: for the log.
+  void onLinkChange(std::function<void(unsigned shard, bool up, const std::string& reason)> observer) {
+    linkObserver_ = std::move(observer);
+  }
   // Called with the duration of every publish round trip through Redis.
   void onPublishLatency(std::function<void(std::chrono::microseconds)> observer) { latency_ = std::move(observer); }
 
@@ -133,6 +138,7 @@ class RedisBroker final : public Broker {
   RedisBrokerOptions options_;
   std::vector<std::unique_ptr<LoopParts>> loops_;
   std::function<void(std::chrono::microseconds)> latency_{};
+  std::function<void(unsigned, bool, const std::string&)> linkObserver_{};
   std::atomic<bool> stopped_{false};
 };
 
