@@ -46,7 +46,6 @@ class Recorder final : public MessageHandler {
     HERALD_FUZZ_CHECK(payload.size() <= max_, "message of %zu bytes over the limit %zu", payload.size(), max_);
     if (opcode == Opcode::Text) HERALD_FUZZ_CHECK(Utf8Validator::isValid(payload), "text message is not UTF-8");
     events.push_back({Event::Message, opcode, 0, std::string(payload)});
-    reader_.trimBuffers();  // as the connection does, from inside the callback
   }
   void onPing(std::string_view payload) override {
     live("ping");

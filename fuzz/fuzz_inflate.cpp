@@ -226,7 +226,6 @@ std::vector<Event> readAll(const Config& cfg, std::string_view stream, const std
     pos += n;
     const bool more = reader.feed(chunk.data(), chunk.size(), rec);
     HERALD_FUZZ_CHECK(more == !rec.ended, "feed() returned %d, stream %s", more, rec.ended ? "ended" : "open");
-    if (!more) reader.trimBuffers();
   }
   return std::move(rec.events);
 }

@@ -10,6 +10,7 @@
 #include "connection.hpp"
 #include "herald/engine/url.hpp"
 #include "herald/ws/client_handshake.hpp"
+#include "herald/ws/handshake.hpp"
 #include "herald/net/signal_watcher.hpp"
 #include "herald/net/socket.hpp"
 
@@ -38,6 +39,8 @@ App::App(AppOptions options) : state_(std::make_unique<detail::AppState>(options
   // of killing the process.
   if (options.handleSignals) state_->previousSignalMask = net::SignalWatcher::block({SIGINT, SIGTERM});
   for (unsigned i = 0; i < n; ++i) state_->loops.push_back(std::make_unique<detail::LoopContext>(*state_, i));
+  // A fixed process cost, paid here rather than by the first handshakes.
+  ws::prepareHandshakeCrypto();
 }
 
 App::~App() {

@@ -16,7 +16,32 @@ std::int64_t toMs(std::chrono::seconds s) { return static_cast<std::int64_t>(s.c
 
 }  // namespace
 
+// The reader's events, forwarded to the connection. It lives on the stack
+// for one feed(), so the connection carries no second vtable pointer.
+class ReaderEvents final : public ws::MessageHandler {
+ public:
+  explicit ReaderEvents(Connection& c) : c_(c) {}
+  void onMessage(std::string_view payload, ws::Opcode opcode) override { c_.onMessage(payload, opcode); }
+  void onPing(std::string_view payload) override { c_.onPing(payload); }
+  void onPong(std::string_view payload) override { c_.onPong(payload); }
+  void onClose(std::uint16_t code, std::string_view reason) override { c_.onClose(code, reason); }
+  void onProtocolError(std::uint16_t code, std::string_view reason) override { c_.onProtocolError(code, reason); }
+
+ private:
+  Connection& c_;
+};
+
+// What an idle server connection costs in user space is mostly this object
+// (docs/benchmarks.md, "Idle connections"): keep it within 168 bytes, which
+// glibc's allocator serves from a 176-byte chunk.
+static_assert(sizeof(Connection) <= 168, "Connection grew: move what is rarely used behind a pointer");
+
 Connection::~Connection() { detachExchange(); }
+
+Connection::Extras& Connection::extras() {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  return *extras_;
+}
 
 unsigned Connection::loopIndex() const { return ctx_.index(); }
 
@@ -39,22 +64,30 @@ void Connection::onIo(std::uint32_t events) {
   // way round, so TLS connections retry both on any event.
   bool tls = stream_.isTls();
   if ((tls || (events & Writable)) && !out_.empty()) flush();
-  if (state_ != State::Closed && (tls || (events & (Readable | PeerClosed | Hangup | Error)))) readAll();
+  if (state_ != State::Closed && (tls || (events & (Readable | PeerClosed | Hangup | Error)))) readAll(events);
   if (tls && state_ != State::Closed && backlogged_ && !out_.empty()) flush();
 }
 
-void Connection::readAll() {
+void Connection::readAll(std::uint32_t events) {
   char* buf = ctx_.readBuffer();
   const std::size_t cap = ctx_.readBufferSize();
-  // Edge-triggered: read until the socket is empty.
+  // Edge-triggered: read until the socket is empty. A plain TCP read that
+  // returned less than it asked for has emptied the socket, and anything
+  // that arrives after it (bytes or a FIN) raises a new event, so the read
+  // that would only say EAGAIN is skipped: one recv() per message instead of
+  // two. A FIN or error already reported is read to the end, and TLS always
+  // reads on (its records need not match the socket's buffer).
+  using namespace net::io_event;
+  const bool stopShort = !stream_.isTls() && !(events & (PeerClosed | Hangup | Error));
   while (state_ != State::Closed) {
     net::IoResult r = stream_.read(buf, cap);
     if (r.status == net::IoResult::WouldBlock) return;
     if (r.status == net::IoResult::Error && state_ == State::Http && isClient())
       return failClient("TLS handshake failed: " + stream_.lastError());
     if (r.status != net::IoResult::Ok) return onEof();  // EOF, a reset, or a broken TLS stream
-    lastReadMs_ = ctx_.loop().nowMs();
+    if (state_ == State::Open) sinceMs_ = ctx_.loop().nowMs();
     handleBytes(buf, r.bytes);
+    if (stopShort && r.bytes < cap) return;
   }
 }
 
@@ -65,9 +98,11 @@ void Connection::handleBytes(char* data, std::size_t len) {
       else handleRequest(data, len);
       break;
     case State::Open:
-    case State::Closing:
-      reader_.feed(data, len, *this);
+    case State::Closing: {
+      ReaderEvents events(*this);
+      reader_.feed(data, len, events);
       break;
+    }
     case State::Connecting:
     case State::Draining:
     case State::Closed:
@@ -82,20 +117,21 @@ void Connection::open(const Endpoint& endpoint, std::string subprotocol, std::st
   const std::vector<std::string>& offered = isClient() ? client_->subprotocols : behavior().subprotocols;
   for (std::size_t i = 0; i < offered.size() && i < 255; ++i)
     if (offered[i] == subprotocol) subprotocolIndex_ = static_cast<std::uint8_t>(i + 1);
-  reader_ = ws::MessageReader(role_, behavior().maxMessageBytes);
+  reader_ = ws::MessageReader(role(), behavior().maxMessageBytes);
   if (deflate) {
     reader_.enableDeflate(*deflate);
     int memLevel = isClient() ? client_->deflate->memLevel : behavior().deflate.memLevel;
     int level = isClient() ? client_->deflate->compressionLevel : behavior().deflate.compressionLevel;
-    deflater_ = std::make_unique<ws::Deflater>(ws::deflaterOptions(*deflate, role_, memLevel, level));
+    extras().deflater = std::make_unique<ws::Deflater>(ws::deflaterOptions(*deflate, role(), memLevel, level));
   }
   state_ = State::Open;
-  stateSinceMs_ = ctx_.loop().nowMs();
+  sinceMs_ = ctx_.loop().nowMs();
   markDirty();
   if (behavior().open) behavior().open(*this);
   if (!leftover.empty() && state_ == State::Open) {
     std::string copy(leftover);  // the reader unmasks in place
-    reader_.feed(copy.data(), copy.size(), *this);
+    ReaderEvents events(*this);
+    reader_.feed(copy.data(), copy.size(), events);
   }
 }
 
@@ -103,7 +139,6 @@ void Connection::onMessage(std::string_view payload, ws::Opcode opcode) {
   LoopCounters::add(ctx_.counters.messagesIn, 1);
   LoopCounters::add(ctx_.counters.bytesIn, payload.size());
   if (state_ == State::Open && behavior().message) behavior().message(*this, payload, opcode);
-  reader_.trimBuffers();
 }
 
 void Connection::onPing(std::string_view payload) {
@@ -142,14 +177,14 @@ void Connection::startClose(std::uint16_t code, std::string_view reason) {
   if (state_ != State::Open) return;
   queueFrame(ws::Opcode::Close, ws::closePayload(code, reason));
   state_ = State::Closing;
-  stateSinceMs_ = ctx_.loop().nowMs();
+  sinceMs_ = ctx_.loop().nowMs();
   finish(code, reason);
 }
 
 void Connection::finish(std::uint16_t code, std::string_view reason) {
   if (finished_ || !endpoint_) return;
   finished_ = true;
-  while (!topics_.empty()) ctx_.unsubscribe(this, std::string(topics_.back()));
+  while (extras_ && !extras_->topics.empty()) ctx_.unsubscribe(this, std::string(extras_->topics.back()));
   if (behavior().close) behavior().close(*this, code, reason);
 }
 
@@ -157,7 +192,7 @@ void Connection::beginDrain() {
   if (state_ == State::Closed || state_ == State::Draining) return;
   reader_.stop();
   state_ = State::Draining;
-  stateSinceMs_ = ctx_.loop().nowMs();
+  sinceMs_ = ctx_.loop().nowMs();
   markDirty();
 }
 
@@ -201,11 +236,12 @@ std::size_t Connection::minCompressBytes() const {
 }
 
 SendResult Connection::queueData(ws::Opcode opcode, std::string_view payload) {
-  if (!deflater_ || payload.size() < minCompressBytes()) return queue(opcode, payload);
+  ws::Deflater* own = deflater();
+  if (!own || payload.size() < minCompressBytes()) return queue(opcode, payload);
   std::string& compressed = ctx_.compressBuffer();
   compressed.clear();
-  const ws::DeflaterOptions& mine = deflater_->options();
-  ws::Deflater& deflater = mine.noContextTakeover ? ctx_.sharedDeflater(mine) : *deflater_;
+  const ws::DeflaterOptions& mine = own->options();
+  ws::Deflater& deflater = mine.noContextTakeover ? ctx_.sharedDeflater(mine) : *own;
   if (!deflater.compress(payload, compressed)) {
     // Our compressor's state is lost, and with it the peer's dictionary.
     startClose(ws::close_code::InternalError, "compression failed");
@@ -217,8 +253,9 @@ SendResult Connection::queueData(ws::Opcode opcode, std::string_view payload) {
 }
 
 SendResult Connection::deliver(const Publication& p) {
-  if (deflater_ && p.payload.size() >= minCompressBytes()) {
-    const ws::DeflaterOptions& mine = deflater_->options();
+  ws::Deflater* own = deflater();
+  if (own && p.payload.size() >= minCompressBytes()) {
+    const ws::DeflaterOptions& mine = own->options();
     // The shared deflated frame fits a subscriber whose compressor resets
     // after every message and whose window is the full 15 bits.
     if (p.deflated && mine.noContextTakeover && mine.windowBits == 15) return sendShared(p.deflated);
@@ -320,7 +357,7 @@ void Connection::checkTimers(std::int64_t nowMs) {
     case State::Connecting:
     case State::Http: {
       std::int64_t limit = isClient() ? client_->timeoutMs : toMs(opts.handshakeTimeout);
-      if (nowMs - stateSinceMs_ < limit) break;
+      if (nowMs - sinceMs_ < limit) break;
       if (isClient()) {
         failClient("timed out connecting and upgrading");
       } else {
@@ -332,7 +369,7 @@ void Connection::checkTimers(std::int64_t nowMs) {
     case State::Open: {
       std::int64_t idle = toMs(behavior().idleTimeout);
       if (idle <= 0) break;
-      std::int64_t quiet = nowMs - lastReadMs_;
+      std::int64_t quiet = nowMs - sinceMs_;
       // Close only after a ping went unanswered, so a connection always
       // gets its ping whatever the sweep's timing.
       if (quiet >= idle && pingOutstanding_) {
@@ -345,7 +382,7 @@ void Connection::checkTimers(std::int64_t nowMs) {
     }
     case State::Closing:
     case State::Draining:
-      if (nowMs - stateSinceMs_ >= toMs(opts.closeTimeout)) destroy();
+      if (nowMs - sinceMs_ >= toMs(opts.closeTimeout)) destroy();
       break;
     case State::Closed:
       break;

@@ -35,7 +35,14 @@ struct ClientPhase;
 struct Publication;
 struct HttpExchange;
 
-class Connection final : public WebSocket, public net::IoHandler, public ws::MessageHandler {
+// Memory: a server holds one of these per idle connection, so its fields are
+// what an open, quiet WebSocket needs and nothing more (168 bytes, checked
+// in connection.cpp). Whatever only some connections use lives behind one
+// pointer each, allocated on first use: the handshake's HTTP state (freed
+// once open), a client's settings, the reader's buffers for a message in
+// pieces (freed when it ends), the write queue's segments (freed once
+// written), and the Extras below.
+class Connection final : public WebSocket, public net::IoHandler {
  public:
   enum class State : std::uint8_t { Connecting, Http, Open, Closing, Draining, Closed };
 
@@ -48,12 +55,12 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   // net::IoHandler
   void onIo(std::uint32_t events) override;
 
-  // ws::MessageHandler
-  void onMessage(std::string_view payload, ws::Opcode opcode) override;
-  void onPing(std::string_view payload) override;
-  void onPong(std::string_view payload) override;
-  void onClose(std::uint16_t code, std::string_view reason) override;
-  void onProtocolError(std::uint16_t code, std::string_view reason) override;
+  // The reader's events (see ReaderEvents in connection.cpp).
+  void onMessage(std::string_view payload, ws::Opcode opcode);
+  void onPing(std::string_view payload);
+  void onPong(std::string_view payload);
+  void onClose(std::uint16_t code, std::string_view reason);
+  void onProtocolError(std::uint16_t code, std::string_view reason);
 
   // Called by the WebSocket facade and the loop context.
   SendResult sendFrame(ws::Opcode opcode, std::string_view payload);
@@ -82,11 +89,10 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   LoopContext& context() { return ctx_; }
   std::size_t queuedBytes() const { return out_.size(); }
   std::string_view subprotocolName() const;
-  std::any& user() { return user_; }
-  std::vector<std::string>& topics() { return topics_; }
-
-  std::uint32_t index = 0;  // position in LoopContext's connection list
-  bool inDirtyList = false;
+  std::any& user() { return extras().user; }
+  // The topics this connection subscribed to; topics() makes room for them.
+  std::vector<std::string>& topics() { return extras().topics; }
+  const std::vector<std::string>* topicsIfAny() const { return extras_ ? &extras_->topics : nullptr; }
 
  private:
   struct HttpPhase {
@@ -97,7 +103,17 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
     bool inHandler = false;
   };
 
-  void readAll();
+  // What a connection may use but most do not: the application's user
+  // data and topics, and the compressor of a deflate connection.
+  struct Extras {
+    std::vector<std::string> topics;
+    std::any user;
+    std::unique_ptr<ws::Deflater> deflater;  // set when permessage-deflate was negotiated
+  };
+  Extras& extras();
+  ws::Deflater* deflater() const { return extras_ ? extras_->deflater.get() : nullptr; }
+
+  void readAll(std::uint32_t events);
   void handleBytes(char* data, std::size_t len);
   // Server handshake (connection_server.cpp).
   void handleRequest(char* data, std::size_t len);
@@ -126,31 +142,37 @@ class Connection final : public WebSocket, public net::IoHandler, public ws::Mes
   SendResult queue(ws::Opcode opcode, std::string_view payload, bool rsv1 = false);
   void markDirty();
   bool overLimit(std::size_t bytes) const;
-  bool isClient() const { return role_ == ws::Role::Client; }
+  bool isClient() const { return client_ != nullptr; }
+  ws::Role role() const { return isClient() ? ws::Role::Client : ws::Role::Server; }
   const WsBehavior& behavior() const { return endpoint_->behavior; }
 
   LoopContext& ctx_;
   net::Stream stream_;
+  const Endpoint* endpoint_ = nullptr;
+  // Open: the time of the last read (for the idle timeout). Any other
+  // state: when it began (for the handshake and close timeouts).
+  std::int64_t sinceMs_ = 0;
+  std::unique_ptr<HttpPhase> http_;
+  std::unique_ptr<ClientPhase> client_;  // set for a client connection, for its whole life
+  std::unique_ptr<Extras> extras_;
+  ws::MessageReader reader_;
+  WriteQueue out_;
+
+ public:
+  std::uint32_t index = 0;  // position in LoopContext's connection list
+  // Whether it is in LoopContext's list of connections to flush.
+  bool inDirtyList : 1 = false;
+
+ private:
+  bool finished_ : 1 = false;         // close callback has run
+  bool backlogged_ : 1 = false;       // a flush left bytes behind
+  bool pingOutstanding_ : 1 = false;
+  bool shutWrite_ : 1 = false;
+  bool doomed_ : 1 = false;           // over its queue limit; dropped at iteration end
   State state_ = State::Http;
-  ws::Role role_ = ws::Role::Server;
-  bool finished_ = false;        // close callback has run
-  bool backlogged_ = false;      // a flush left bytes behind
-  bool pingOutstanding_ = false;
-  bool shutWrite_ = false;
   // The selected subprotocol, as 1 + its index in the list offered (the
   // endpoint's, or the client's); 0 for none. A byte instead of a string.
   std::uint8_t subprotocolIndex_ = 0;
-  bool doomed_ = false;          // over its queue limit; dropped at iteration end
-  std::int64_t lastReadMs_ = 0;
-  std::int64_t stateSinceMs_ = 0;
-  const Endpoint* endpoint_ = nullptr;
-  std::unique_ptr<HttpPhase> http_;
-  std::unique_ptr<ClientPhase> client_;
-  std::unique_ptr<ws::Deflater> deflater_;  // set when permessage-deflate was negotiated
-  ws::MessageReader reader_;
-  WriteQueue out_;
-  std::vector<std::string> topics_;
-  std::any user_;
 };
 
 }  // namespace herald::detail

@@ -10,10 +10,8 @@
 namespace herald::detail {
 
 Connection::Connection(LoopContext& ctx, net::Stream stream, std::unique_ptr<ClientPhase> client)
-    : ctx_(ctx), stream_(std::move(stream)), state_(State::Connecting), role_(ws::Role::Client),
-      client_(std::move(client)) {
-  lastReadMs_ = stateSinceMs_ = ctx.loop().nowMs();
-}
+    : ctx_(ctx), stream_(std::move(stream)), sinceMs_(ctx.loop().nowMs()), client_(std::move(client)),
+      state_(State::Connecting) {}
 
 void Connection::onConnected() {
   if (int err = net::connectError(stream_.fd()))

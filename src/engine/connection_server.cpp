@@ -27,7 +27,7 @@ bool wantsKeepAlive(const http::Request& request) {
 Connection::Connection(LoopContext& ctx, net::Stream stream)
     : ctx_(ctx), stream_(std::move(stream)), http_(std::make_unique<HttpPhase>()) {
   http_->parser = http::RequestParser({.maxHeadBytes = ctx.app().options.maxHeadBytes, .maxHeaders = 100});
-  lastReadMs_ = stateSinceMs_ = ctx.loop().nowMs();
+  sinceMs_ = ctx.loop().nowMs();
 }
 
 void Connection::handleRequest(char* data, std::size_t len) {
@@ -89,7 +89,7 @@ bool Connection::startExchange(const http::Request& request, std::size_t headByt
   exchange->keepAlive = wantsKeepAlive(request);
   http_->exchange = exchange;
   http_->requestBytes = headBytes + bodyBytes;
-  stateSinceMs_ = ctx_.loop().nowMs();
+  sinceMs_ = ctx_.loop().nowMs();
 
   HttpRequest view{request, std::string_view(http_->buffer).substr(headBytes, bodyBytes), remoteAddress()};
   http_->inHandler = true;
@@ -113,7 +113,7 @@ void Connection::completeExchange(std::string response, bool keepAlive) {
     return beginDrain();
   }
   http_->parser.reset();
-  stateSinceMs_ = ctx_.loop().nowMs();
+  sinceMs_ = ctx_.loop().nowMs();
   if (http_->inHandler) return;  // startExchange erases the request and goes on
   http_->buffer.erase(0, http_->requestBytes);
   processRequests();

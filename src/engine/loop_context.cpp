@@ -139,6 +139,7 @@ bool LoopContext::subscribe(Connection* c, std::string_view topic) {
 }
 
 bool LoopContext::unsubscribe(Connection* c, std::string_view topic) {
+  if (!c->topicsIfAny()) return false;
   auto& mine = c->topics();
   auto own = std::find(mine.begin(), mine.end(), topic);
   if (own == mine.end()) return false;
@@ -172,20 +173,41 @@ void LoopContext::deliver(std::string_view topic, const SharedPublication& publi
 }
 
 void LoopContext::endIteration() {
-  for (std::size_t i = 0; i < doomed_.size(); ++i) doomed_[i]->killSlowConsumer();
-  doomed_.clear();
-  // Application code may deliver more (and add drops) while this runs.
-  for (std::size_t i = 0; i < drops_.size(); ++i) drops_[i].first->notifyDropped(drops_[i].second);
-  drops_.clear();
+  // Input read while flushing (see flushDirty) may doom more connections or
+  // drop more publications: go round until nothing is left. Only the first
+  // round reads input, so an iteration ends however fast input comes.
+  bool first = true;
+  do {
+    for (std::size_t i = 0; i < doomed_.size(); ++i) doomed_[i]->killSlowConsumer();
+    doomed_.clear();
+    // Application code may deliver more (and add drops) while this runs.
+    for (std::size_t i = 0; i < drops_.size(); ++i) drops_[i].first->notifyDropped(drops_[i].second);
+    drops_.clear();
+    flushDirty(first);
+    first = false;
+  } while (!doomed_.empty() || !drops_.empty());
+  for (Connection* c : graveyard_) delete c;
+  graveyard_.clear();
+  if (shuttingDown_ && connections_.empty()) loop_.stop();
+}
+
+void LoopContext::flushDirty(bool readInput) {
+  // One write per connection with something queued. A long batch takes a
+  // while (on loopback each write also runs the receiver's TCP path), and
+  // input that arrives meanwhile, typically the next publication, is read
+  // between chunks of it: what that queues for a connection not written yet
+  // joins its pending write instead of costing a write of its own in the
+  // next iteration. Only the connections listed when the batch started are
+  // interleaved with polls, so the batch ends; those that input added are
+  // written after them, still in this iteration.
+  const std::size_t interleaved = readInput && dirty_.size() >= kInterleaveFrom ? dirty_.size() : 0;
   for (std::size_t i = 0; i < dirty_.size(); ++i) {
+    if (i < interleaved && i % kPollEvery == kPollEvery - 1) loop_.pollNow();
     Connection* c = dirty_[i];
     c->inDirtyList = false;
     c->flush();
   }
   dirty_.clear();
-  for (Connection* c : graveyard_) delete c;
-  graveyard_.clear();
-  if (shuttingDown_ && connections_.empty()) loop_.stop();
 }
 
 void LoopContext::sweep() {

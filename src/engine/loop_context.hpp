@@ -107,8 +107,13 @@ class LoopContext {
 
  private:
   static constexpr std::size_t kReadBufferSize = 512 * 1024;
+  // A flush batch of at least kInterleaveFrom connections checks for input
+  // after every kPollEvery writes (flushDirty, when `readInput`).
+  static constexpr std::size_t kInterleaveFrom = 32;
+  static constexpr std::size_t kPollEvery = 16;
 
   void endIteration();
+  void flushDirty(bool readInput);
   void sweep();
 
   AppState& app_;

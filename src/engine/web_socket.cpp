@@ -39,8 +39,9 @@ bool WebSocket::unsubscribe(std::string_view topic) {
 }
 
 bool WebSocket::isSubscribed(std::string_view topic) const {
-  const auto& topics = const_cast<detail::Connection&>(impl(this)).topics();
-  for (const auto& t : topics)
+  const std::vector<std::string>* topics = impl(this).topicsIfAny();
+  if (!topics) return false;
+  for (const auto& t : *topics)
     if (t == topic) return true;
   return false;
 }

@@ -5,34 +5,122 @@ namespace herald::detail {
 namespace {
 
 constexpr std::size_t kMaxIov = 64;
+// What a pooled state may keep: a few blocks per thread, each with a short
+// segment array; anything bigger goes back to the allocator.
+constexpr std::size_t kPoolBlocks = 1024;
+constexpr std::size_t kPooledSegments = 8;
+// Written buffers the pool keeps, in all, and the largest it keeps.
+constexpr std::size_t kPoolSpareBytes = 256 * 1024;
+constexpr std::size_t kMaxSpareBytes = 16 * 1024;
+
+// The heap memory a string holds (none while its bytes fit inside it).
+std::size_t heapBytes(const std::string& s) { return s.capacity() > std::string().capacity() ? s.capacity() : 0; }
+
+// Set once this thread's pool is destroyed (thread exit): queues cleared
+// after that, by objects destroyed later, free their state directly.
+thread_local bool tlsPoolGone = false;
 
 }  // namespace
 
+class WriteQueue::Pool {
+ public:
+  ~Pool() {
+    for (State* s : free_) delete s;
+    tlsPoolGone = true;
+  }
+  State* take() {
+    if (free_.empty()) return new State;
+    State* s = free_.back();
+    free_.pop_back();
+    spareBytes_ -= heapBytes(s->spare);
+    return s;
+  }
+  void give(State* s) {
+    if (free_.size() >= kPoolBlocks || s->segments.capacity() > kPooledSegments) {
+      delete s;
+      return;
+    }
+    // Shared frames and owned bytes go now; one written buffer may stay as
+    // the block's spare, while the pool's spares stay within their budget.
+    if (!s->segments.empty() && !s->segments.front().shared) {
+      std::string& own = s->segments.front().own;
+      if (own.capacity() <= kMaxSpareBytes && own.capacity() > s->spare.capacity()) own.swap(s->spare);
+    }
+    s->segments.clear();
+    s->head = 0;
+    s->bytes = 0;
+    if (spareBytes_ + heapBytes(s->spare) > kPoolSpareBytes) std::string().swap(s->spare);
+    spareBytes_ += heapBytes(s->spare);
+    free_.push_back(s);
+  }
+  std::size_t size() const { return free_.size(); }
+  std::size_t spareBytes() const { return spareBytes_; }
+
+  // This thread's pool, or null once it is gone.
+  static Pool* mine() {
+    if (tlsPoolGone) return nullptr;
+    thread_local Pool pool;
+    return &pool;
+  }
+
+ private:
+  std::vector<State*> free_;
+  std::size_t spareBytes_ = 0;  // capacity of the spare buffers in free_
+};
+
+std::size_t WriteQueue::pooledOnThisThread() {
+  Pool* pool = Pool::mine();
+  return pool ? pool->size() : 0;
+}
+
+std::size_t WriteQueue::pooledSpareBytesOnThisThread() {
+  Pool* pool = Pool::mine();
+  return pool ? pool->spareBytes() : 0;
+}
+
+WriteQueue::State& WriteQueue::state() {
+  if (!q_) {
+    Pool* pool = Pool::mine();
+    q_ = pool ? pool->take() : new State;
+  }
+  return *q_;
+}
+
 void WriteQueue::append(std::string_view a, std::string_view b) {
-  if (segments_.empty() || segments_.back().shared) segments_.emplace_back();
-  std::string& own = segments_.back().own;
+  if (a.empty() && b.empty()) return;
+  State& q = state();
+  if (q.segments.empty() || q.segments.back().shared) {
+    q.segments.emplace_back();
+    std::string& fresh = q.segments.back().own;
+    fresh.swap(q.spare);  // empty, or a buffer written before
+    fresh.clear();
+  }
+  std::string& own = q.segments.back().own;
   own.append(a);
   own.append(b);
-  bytes_ += a.size() + b.size();
+  q.bytes += a.size() + b.size();
 }
 
 void WriteQueue::appendMasked(std::string_view header, std::string_view payload, const ws::MaskKey& key) {
   append(header, payload);
-  std::string& own = segments_.back().own;
+  std::string& own = q_->segments.back().own;
   ws::applyMask(own.data() + own.size() - payload.size(), payload.size(), key, 0);
 }
 
 void WriteQueue::append(SharedFrame frame) {
-  bytes_ += frame->size();
-  segments_.push_back(Segment{std::move(frame), {}, 0});
+  if (frame->empty()) return;
+  State& q = state();
+  q.bytes += frame->size();
+  q.segments.push_back(Segment{std::move(frame), {}, 0});
 }
 
 WriteQueue::FlushResult WriteQueue::flushTo(net::Stream& stream) {
-  while (bytes_ > 0) {
+  while (q_) {
+    State& q = *q_;
     iovec iov[kMaxIov];
     std::size_t n = 0;
-    for (std::size_t i = head_; i < segments_.size() && n < kMaxIov; ++i) {
-      std::string_view rest = segments_[i].rest();
+    for (std::size_t i = q.head; i < q.segments.size() && n < kMaxIov; ++i) {
+      std::string_view rest = q.segments[i].rest();
       if (rest.empty()) continue;
       iov[n].iov_base = const_cast<char*>(rest.data());
       iov[n].iov_len = rest.size();
@@ -42,16 +130,16 @@ WriteQueue::FlushResult WriteQueue::flushTo(net::Stream& stream) {
     if (r.status == net::IoResult::WouldBlock) return FlushResult::Partial;
     if (r.status != net::IoResult::Ok) return FlushResult::Error;
     std::size_t left = r.bytes;
-    bytes_ -= left;
-    while (left > 0 && head_ < segments_.size()) {
-      Segment& s = segments_[head_];
+    q.bytes -= left;
+    while (left > 0 && q.head < q.segments.size()) {
+      Segment& s = q.segments[q.head];
       std::size_t avail = s.rest().size();
       if (left < avail) {
         s.offset += left;
         left = 0;
       } else {
         left -= avail;
-        ++head_;
+        ++q.head;
       }
     }
     dropWritten();
@@ -60,28 +148,22 @@ WriteQueue::FlushResult WriteQueue::flushTo(net::Stream& stream) {
 }
 
 void WriteQueue::dropWritten() {
-  if (head_ < segments_.size()) {
+  State& q = *q_;
+  if (q.bytes > 0) {
     // Release shared frames as soon as they are written.
-    for (std::size_t i = 0; i < head_; ++i) segments_[i].shared.reset();
+    for (std::size_t i = 0; i < q.head; ++i) q.segments[i].shared.reset();
     return;
   }
-  // Everything written: give the memory back. Most connections of a big
-  // server are idle between bursts, and keeping a buffer each costs more
-  // than the allocator's cheap reuse of freed blocks for a busy one.
-  std::vector<Segment>().swap(segments_);
-  head_ = 0;
-}
-
-void WriteQueue::release() {
-  std::vector<Segment>().swap(segments_);
-  head_ = 0;
-  bytes_ = 0;
+  // Everything written: the state goes back to the pool, so an idle
+  // connection holds no write memory.
+  clear();
 }
 
 void WriteQueue::clear() {
-  segments_.clear();
-  head_ = 0;
-  bytes_ = 0;
+  if (!q_) return;
+  if (Pool* pool = Pool::mine()) pool->give(q_);
+  else delete q_;
+  q_ = nullptr;
 }
 
 }  // namespace herald::detail

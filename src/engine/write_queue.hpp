@@ -3,8 +3,17 @@
 //
 // Bytes a connection produces itself (echoes, pongs, close frames) are
 // appended to an owned segment, so consecutive small frames coalesce into one
-// buffer; once everything is written the memory is given back. Published frames are shared: the queue holds
-// a reference to the one serialized copy instead of copying it.
+// buffer. Published frames are shared: the queue holds a reference to the one
+// serialized copy instead of copying it.
+//
+// An empty queue is one null pointer: most connections of a big server are
+// idle, and an idle connection holds no write memory at all. The state of a
+// non-empty queue comes from a small per-thread pool and goes back to it once
+// everything is written, so a busy loop reuses the same few blocks (their
+// segment arrays, and a bounded number of written buffers) instead of asking
+// the allocator on every send. A queue is
+// used on one thread at a time (its connection's loop); the pool is that
+// thread's.
 
 #include <cstddef>
 #include <memory>
@@ -23,6 +32,11 @@ class WriteQueue {
  public:
   enum class FlushResult { Done, Partial, Error };
 
+  WriteQueue() = default;
+  ~WriteQueue() { clear(); }
+  WriteQueue(const WriteQueue&) = delete;
+  WriteQueue& operator=(const WriteQueue&) = delete;
+
   void append(std::string_view a, std::string_view b = {});
   // Appends `header` then `payload` masked with `key` (a client's frame).
   void appendMasked(std::string_view header, std::string_view payload, const ws::MaskKey& key);
@@ -31,11 +45,15 @@ class WriteQueue {
   // Writes as much as the stream takes.
   FlushResult flushTo(net::Stream& stream);
 
-  std::size_t size() const { return bytes_; }
-  bool empty() const { return bytes_ == 0; }
+  std::size_t size() const { return q_ ? q_->bytes : 0; }
+  bool empty() const { return size() == 0; }
+  // Drops everything queued and gives the state back.
   void clear();
-  // clear(), and give back the memory kept for reuse as well.
-  void release();
+
+  // Blocks the calling thread's pool keeps for reuse (for tests).
+  static std::size_t pooledOnThisThread();
+  // Bytes of written buffers that pool keeps for reuse (for tests).
+  static std::size_t pooledSpareBytesOnThisThread();
 
  private:
   struct Segment {
@@ -47,11 +65,18 @@ class WriteQueue {
       return all.substr(offset);
     }
   };
+  struct State {
+    std::vector<Segment> segments;
+    std::size_t head = 0;   // first segment not fully written
+    std::size_t bytes = 0;  // unwritten bytes
+    std::string spare;      // a written buffer kept for the next owned segment (pooled states only)
+  };
+  class Pool;
+
+  State& state();
   void dropWritten();
 
-  std::vector<Segment> segments_;
-  std::size_t head_ = 0;   // first segment not fully written
-  std::size_t bytes_ = 0;  // unwritten bytes
+  State* q_ = nullptr;  // null when nothing is queued
 };
 
 }  // namespace herald::detail

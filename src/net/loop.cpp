@@ -148,6 +148,15 @@ void Loop::updateClock() {
   nowMs_ = static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+int Loop::pollNow() {
+  epoll_event events[64];
+  int n = epoll_wait(epfd_, events, 64, 0);
+  if (n <= 0) return 0;  // nothing pending, or EINTR: the next run() turn sees it
+  updateClock();
+  for (int i = 0; i < n; ++i) static_cast<IoHandler*>(events[i].data.ptr)->onIo(events[i].events);
+  return n;
+}
+
 void Loop::run() {
   threadId_ = currentThreadId();
   running_ = true;

@@ -2,14 +2,11 @@
 
 namespace herald::ws {
 
-namespace {
-
-constexpr std::size_t kKeepBufferBytes = 64 * 1024;
-
-}  // namespace
-
 bool MessageReader::feed(char* data, std::size_t len, MessageHandler& handler) {
   std::size_t pos = 0;
+  // A frame's payload found whole in this input; it stays there until the
+  // frame's end, which the parser reports in the same call.
+  Payload direct;
   while (!done_) {
     FrameStep step = parser_.next(data + pos, len - pos);
     pos += step.consumed;
@@ -17,13 +14,14 @@ bool MessageReader::feed(char* data, std::size_t len, MessageHandler& handler) {
       case FrameStep::NeedMore:
         return true;
       case FrameStep::Header:
+        direct = {};
         if (!onHeader(handler)) return false;
         break;
       case FrameStep::Payload:
-        if (!onPayload(step.payload, handler)) return false;
+        if (!onPayload(step.payload, direct, handler)) return false;
         break;
       case FrameStep::FrameEnd:
-        if (!onFrameEnd(handler)) return false;
+        if (!onFrameEnd(direct, handler)) return false;
         break;
       case FrameStep::Error:
         return fail(handler, step.closeCode, step.reason);
@@ -42,6 +40,15 @@ void MessageReader::setMaxMessageBytes(std::size_t n) {
   if (inflater_) inflater_->setMaxMessageBytes(n);
 }
 
+std::size_t MessageReader::heldBytes() const {
+  return pieces_ ? sizeof(Pieces) + pieces_->message.capacity() + pieces_->control.capacity() : 0;
+}
+
+MessageReader::Pieces& MessageReader::pieces() {
+  if (!pieces_) pieces_ = std::make_unique<Pieces>();
+  return *pieces_;
+}
+
 bool MessageReader::fail(MessageHandler& handler, std::uint16_t code, std::string_view reason) {
   done_ = true;
   handler.onProtocolError(code, reason);
@@ -51,7 +58,7 @@ bool MessageReader::fail(MessageHandler& handler, std::uint16_t code, std::strin
 bool MessageReader::onHeader(MessageHandler& handler) {
   const FrameHeader& h = parser_.header();
   if (isControl(h.opcode)) {
-    control_.clear();
+    if (pieces_) pieces_->control.clear();
     closeUtf8_.reset();
     return true;
   }
@@ -65,17 +72,17 @@ bool MessageReader::onHeader(MessageHandler& handler) {
     utf8_.reset();
     inMessage_ = true;
     compressed_ = h.rsv1;  // the parser allows RSV1 only once deflate is enabled
-    wireBytes_ = 0;
   }
   if (compressed_) {
     // The wire size is bounded here; the inflated size as it comes out.
-    if (h.length > maxMessageBytes_ || wireBytes_ + h.length > maxMessageBytes_)
+    std::uint64_t before = h.opcode == Opcode::Continuation ? pieces().wireBytes : 0;
+    if (h.length > maxMessageBytes_ || before + h.length > maxMessageBytes_)
       return fail(handler, close_code::MessageTooBig, "compressed message exceeds the size limit");
-    wireBytes_ += h.length;
+    pieces().wireBytes = before + h.length;
     return true;
   }
   // Refuse an oversized message on its header, before buffering any of it.
-  if (h.length > maxMessageBytes_ || message_.size() + h.length > maxMessageBytes_)
+  if (h.length > maxMessageBytes_ || bufferedMessageBytes() + h.length > maxMessageBytes_)
     return fail(handler, close_code::MessageTooBig, "message exceeds the size limit");
   return true;
 }
@@ -96,81 +103,85 @@ bool MessageReader::inflated(Inflater::Status status, MessageHandler& handler) {
   return fail(handler, close_code::InternalError, "out of memory for the decompressor");
 }
 
-bool MessageReader::onPayload(std::string_view piece, MessageHandler& handler) {
+bool MessageReader::onPayload(std::string_view piece, Payload& direct, MessageHandler& handler) {
   const FrameHeader& h = parser_.header();
+  // The whole payload in one piece needs no buffer: the frame's end, in this
+  // same feed(), takes it from the input.
+  const bool whole = piece.size() == h.length;
   if (isControl(h.opcode)) {
     if (h.opcode == Opcode::Close) {
       // The reason starts after the two code bytes; check it as it arrives.
-      std::size_t before = control_.size();
+      std::size_t before = whole ? 0 : pieces().control.size();
       std::size_t skip = before >= 2 ? 0 : 2 - before;
       if (piece.size() > skip && !closeUtf8_.feed(piece.substr(skip)))
         return fail(handler, close_code::InvalidPayload, "close reason is not valid UTF-8");
     }
-    control_.append(piece);
+    if (whole) direct = {piece, true};
+    else pieces().control.append(piece);
     return true;
   }
   if (compressed_) {
     auto check = [this](std::string_view out) { return messageOpcode_ != Opcode::Text || utf8_.feed(out); };
-    return inflated(inflater_->feed(piece, message_, check), handler);
+    return inflated(inflater_->feed(piece, pieces().message, check), handler);
   }
   if (messageOpcode_ == Opcode::Text && !utf8_.feed(piece))
     return fail(handler, close_code::InvalidPayload, "text message is not valid UTF-8");
-  // A whole unfragmented message that arrived in one piece is delivered from
-  // the input itself; anything else is gathered in message_.
-  if (h.fin && h.opcode != Opcode::Continuation && message_.empty() && piece.size() == h.length) {
-    direct_ = piece;
-    haveDirect_ = true;
-  } else {
-    message_.append(piece);
-  }
+  // A whole unfragmented message is delivered from the input itself;
+  // anything else is gathered in pieces().message.
+  if (whole && h.fin && h.opcode != Opcode::Continuation) direct = {piece, true};
+  else pieces().message.append(piece);
   return true;
 }
 
-bool MessageReader::onFrameEnd(MessageHandler& handler) {
+bool MessageReader::onFrameEnd(const Payload& direct, MessageHandler& handler) {
   const FrameHeader& h = parser_.header();
-  switch (h.opcode) {
-    case Opcode::Ping:
-      handler.onPing(control_);
-      return !done_;
-    case Opcode::Pong:
-      handler.onPong(control_);
-      return !done_;
-    case Opcode::Close: {
-      if (control_.size() == 1) return fail(handler, close_code::ProtocolError, "close frame with a 1-byte payload");
-      std::uint16_t code = close_code::NoStatus;
-      std::string_view reason;
-      if (control_.size() >= 2) {
-        code = static_cast<std::uint16_t>((static_cast<unsigned char>(control_[0]) << 8) |
-                                          static_cast<unsigned char>(control_[1]));
-        if (!isValidWireCloseCode(code)) return fail(handler, close_code::ProtocolError, "invalid close code");
-        if (!closeUtf8_.complete()) return fail(handler, close_code::InvalidPayload, "close reason is not valid UTF-8");
-        reason = std::string_view(control_).substr(2);
+  if (isControl(h.opcode)) {
+    std::string_view payload = direct.whole ? direct.bytes : pieces_ ? std::string_view(pieces_->control) : "";
+    // The handler sees the payload before the buffer that may hold it goes.
+    struct Release {
+      MessageReader& r;
+      ~Release() {
+        if (!r.inMessage_) r.pieces_.reset();
       }
-      done_ = true;
-      handler.onClose(code, reason);
-      return false;
+    } release{*this};
+    switch (h.opcode) {
+      case Opcode::Ping:
+        handler.onPing(payload);
+        return !done_;
+      case Opcode::Pong:
+        handler.onPong(payload);
+        return !done_;
+      default:
+        break;
     }
-    default:
-      break;
+    if (payload.size() == 1) return fail(handler, close_code::ProtocolError, "close frame with a 1-byte payload");
+    std::uint16_t code = close_code::NoStatus;
+    std::string_view reason;
+    if (payload.size() >= 2) {
+      code = static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
+                                        static_cast<unsigned char>(payload[1]));
+      if (!isValidWireCloseCode(code)) return fail(handler, close_code::ProtocolError, "invalid close code");
+      if (!closeUtf8_.complete()) return fail(handler, close_code::InvalidPayload, "close reason is not valid UTF-8");
+      reason = payload.substr(2);
+    }
+    done_ = true;
+    handler.onClose(code, reason);
+    return false;
   }
   if (!h.fin) return true;
   if (compressed_) {
     auto check = [this](std::string_view out) { return messageOpcode_ != Opcode::Text || utf8_.feed(out); };
-    if (!inflated(inflater_->finish(message_, check), handler)) return false;
+    if (!inflated(inflater_->finish(pieces().message, check), handler)) return false;
     compressed_ = false;
   }
   if (messageOpcode_ == Opcode::Text && !utf8_.complete())
     return fail(handler, close_code::InvalidPayload, "text message ends inside a UTF-8 sequence");
   inMessage_ = false;
-  std::string_view payload = haveDirect_ ? direct_ : std::string_view(message_);
-  haveDirect_ = false;
+  // The message's buffer lives until the handler returns, then goes.
+  std::unique_ptr<Pieces> held = std::move(pieces_);
+  std::string_view payload = direct.whole ? direct.bytes : held ? std::string_view(held->message) : "";
   handler.onMessage(payload, messageOpcode_);
-  message_.clear();
   return !done_;
-}
-
-void MessageReader::trimBuffers() {
-  if (!inMessage_ && message_.capacity() > kKeepBufferBytes) std::string().swap(message_);
 }
 
 }  // namespace herald::ws

@@ -104,5 +104,38 @@ TEST(PubSubTest, UnsubscribeStopsDelivery) {
   EXPECT_FALSE(b.readFrame(300ms));
 }
 
+// A loop reads input between chunks of a long batch of writes (more than 32
+// connections to flush), so a publication can arrive while the previous one
+// is half written. Paced like `herald bench fanout --rate 0`: the publisher
+// sends the next message as soon as the first subscriber has the previous
+// one. Every subscriber must still get every message once and in order.
+TEST(PubSubTest, PublicationsArrivingDuringALongFlushKeepTheirOrder) {
+  TestServer server({.threads = 1}, configureRoom);
+  constexpr int kSubscribers = 120;
+  constexpr int kMessages = 200;
+  RawClient publisher(server.port());
+  publisher.upgrade();
+  std::vector<std::unique_ptr<RawClient>> subs;
+  for (int i = 0; i < kSubscribers; ++i) {
+    subs.push_back(std::make_unique<RawClient>(server.port()));
+    subs.back()->upgrade();
+  }
+  std::this_thread::sleep_for(200ms);
+  for (int i = 0; i < kMessages; ++i) {
+    publisher.sendText("m" + std::to_string(i));
+    auto f = subs[0]->readFrame(3s);
+    ASSERT_TRUE(f) << "message " << i;
+    ASSERT_EQ(f->payload, "m" + std::to_string(i));
+  }
+  for (int s = 1; s < kSubscribers; ++s) {
+    for (int i = 0; i < kMessages; ++i) {
+      auto f = subs[s]->readFrame(3s);
+      ASSERT_TRUE(f) << "subscriber " << s << ", message " << i;
+      ASSERT_EQ(f->payload, "m" + std::to_string(i)) << "subscriber " << s;
+    }
+    EXPECT_FALSE(subs[s]->readFrame(0ms)) << "subscriber " << s << " got a duplicate";
+  }
+}
+
 }  // namespace
 }  // namespace herald

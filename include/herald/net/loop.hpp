@@ -56,6 +56,12 @@ class Loop {
   // deferred functions: the place to flush write queues in one batch.
   void onIterationEnd(std::function<void()> fn);
 
+  // Handles the events already pending, without waiting, and returns how
+  // many there were: for a long iteration-end job (a big batch of writes)
+  // that wants the input which arrived meanwhile. Loop thread only, and only
+  // from an iteration-end function; handlers run as they would in run().
+  int pollNow();
+
   // Runs iterations until stop(). Must be called from the thread that owns
   // the loop from then on.
   void run();

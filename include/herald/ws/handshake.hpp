@@ -48,6 +48,11 @@ HandshakeResult acceptHandshake(const http::Request& request, const HandshakeOpt
 // base64(SHA-1(key + the RFC's GUID)), the Sec-WebSocket-Accept value.
 std::string acceptKeyFor(std::string_view clientKey);
 
+// Loads what acceptKeyFor() needs from OpenSSL (its provider tables, about
+// 2 MB, once per process). herald::App calls it when it is made, so that no
+// connection pays for it; without the call the first handshake does.
+void prepareHandshakeCrypto();
+
 // Whether `key` is the base64 encoding of 16 bytes.
 bool isValidClientKey(std::string_view key);
 

@@ -71,29 +71,44 @@ class MessageReader {
   bool inMessage() const { return inMessage_; }
   std::size_t maxMessageBytes() const { return maxMessageBytes_; }
   void setMaxMessageBytes(std::size_t n);
-  // Gives back the memory of a large message once it has been delivered.
-  void trimBuffers();
+  // Bytes of buffer the reader holds for a message or control frame still
+  // arriving in pieces (capacity, not content); 0 between messages.
+  std::size_t heldBytes() const;
 
  private:
+  // What only a message or control frame that arrives in pieces needs. A
+  // frame whose payload is whole in the input is delivered from the input,
+  // so most connections never allocate this; it is freed when the message
+  // (or the control frame outside a message) ends.
+  struct Pieces {
+    std::string message;          // fragments of the current data message, or its inflated bytes
+    std::string control;          // payload of the current control frame
+    std::uint64_t wireBytes = 0;  // compressed bytes of the current message
+  };
+  // One step's payload as the step handlers see it: `whole` when it is a
+  // frame's entire payload, still in the input (nothing was buffered).
+  struct Payload {
+    std::string_view bytes;
+    bool whole = false;
+  };
+
   bool onHeader(MessageHandler& handler);
-  bool onPayload(std::string_view piece, MessageHandler& handler);
-  bool onFrameEnd(MessageHandler& handler);
+  bool onPayload(std::string_view piece, Payload& direct, MessageHandler& handler);
+  bool onFrameEnd(const Payload& direct, MessageHandler& handler);
   bool fail(MessageHandler& handler, std::uint16_t code, std::string_view reason);
   bool inflated(Inflater::Status status, MessageHandler& handler);
+  Pieces& pieces();
+  std::size_t bufferedMessageBytes() const { return pieces_ ? pieces_->message.size() : 0; }
 
   FrameParser parser_;
-  std::string message_;  // fragments of the current data message
-  std::string control_;  // payload of the current control frame
-  std::string_view direct_;  // a whole single-frame message, still in the input
   std::size_t maxMessageBytes_;
+  std::unique_ptr<Pieces> pieces_;      // see Pieces
   std::unique_ptr<Inflater> inflater_;  // set by enableDeflate()
-  std::uint64_t wireBytes_ = 0;         // compressed bytes of the current message
   Role role_;
   Utf8Validator utf8_;       // over the current text message
   Utf8Validator closeUtf8_;  // over the current close reason
   Opcode messageOpcode_ = Opcode::Text;
   bool inMessage_ = false;
-  bool haveDirect_ = false;
   bool compressed_ = false;  // the current data message had RSV1
   bool done_ = false;
 };

@@ -126,5 +126,29 @@ TEST_F(WriteQueueTest, ErrorWhenThePeerIsGone) {
   EXPECT_TRUE(q.empty());
 }
 
+TEST_F(WriteQueueTest, ReusesAWrittenBufferForTheNextSend) {
+  WriteQueue q;
+  const std::size_t before = WriteQueue::pooledSpareBytesOnThisThread();
+  q.append(std::string(3000, 'a'));
+  EXPECT_EQ(q.flushTo(writer_), WriteQueue::FlushResult::Done);
+  EXPECT_EQ(drain(), std::string(3000, 'a'));
+  EXPECT_GE(WriteQueue::pooledSpareBytesOnThisThread(), before + 3000) << "the written buffer is kept";
+  // The next send on this thread takes the block back with its buffer.
+  q.append("b");
+  q.append(std::string(2000, 'c'));
+  EXPECT_EQ(WriteQueue::pooledSpareBytesOnThisThread(), before);
+  EXPECT_EQ(q.size(), 2001u);
+  EXPECT_EQ(q.flushTo(writer_), WriteQueue::FlushResult::Done);
+  EXPECT_EQ(drain(), "b" + std::string(2000, 'c'));
+  // A buffer over the spare size limit goes back to the allocator.
+  const std::size_t spare = WriteQueue::pooledSpareBytesOnThisThread();
+  q.append(std::string(100000, 'd'));
+  while (!q.empty()) {
+    ASSERT_NE(q.flushTo(writer_), WriteQueue::FlushResult::Error);
+    drain();
+  }
+  EXPECT_LT(WriteQueue::pooledSpareBytesOnThisThread(), spare + 100000);
+}
+
 }  // namespace
 }  // namespace herald::detail

@@ -226,5 +226,21 @@ TEST(MessageReaderDeflateTest, PlainSingleFrameMessagesStayZeroCopy) {
   EXPECT_TRUE(reader.deflateEnabled());
 }
 
+// A compressed message needs a buffer for its inflated bytes while it
+// arrives; it is given back once the message is delivered, and the next
+// message still inflates with the context the first left.
+TEST(MessageReaderDeflateTest, HoldsNoBufferBetweenCompressedMessages) {
+  MessageReader reader;
+  reader.enableDeflate({});
+  test::Recorder rec;
+  std::string first = Frame(0x1, kHello.substr(0, 3)).rsv(4).notFin().bytes();
+  ASSERT_TRUE(reader.feed(first.data(), first.size(), rec));
+  EXPECT_GT(reader.heldBytes(), 0u);
+  std::string rest = Frame(0x0, kHello.substr(3)).bytes() + compressedText(kHelloAgain);
+  ASSERT_TRUE(reader.feed(rest.data(), rest.size(), rec));
+  EXPECT_EQ(rec.events, (Events{message("Hello"), message("Hello")}));
+  EXPECT_EQ(reader.heldBytes(), 0u);
+}
+
 }  // namespace
 }  // namespace herald::ws

@@ -262,26 +262,56 @@ TEST(MessageReaderTest, InMessageTracksFragmentedMessages) {
   std::string last = continuation("b", true);
   ASSERT_TRUE(reader.feed(last.data(), last.size(), rec));
   EXPECT_FALSE(reader.inMessage());
-  reader.trimBuffers();
   std::string again = text("c");
   ASSERT_TRUE(reader.feed(again.data(), again.size(), rec));
   EXPECT_EQ(rec.events, (Events{pingEvent(""), message("ab"), message("c")}));
 }
 
-TEST(MessageReaderTest, TrimBuffersKeepsAHalfReceivedMessage) {
+// The buffers of a message that arrives in pieces exist only while it does.
+TEST(MessageReaderTest, HoldsNoBufferBetweenMessages) {
   MessageReader reader(Role::Server, 1 << 20);
   test::Recorder rec;
+  std::string whole = text("hello") + binary(std::string(3000, 'b')) + ping("p") + pong("");
+  ASSERT_TRUE(reader.feed(whole.data(), whole.size(), rec));
+  EXPECT_EQ(reader.heldBytes(), 0u) << "frames whole in the input are delivered from it";
+
   std::string first = text(std::string(100000, 'a'), false);
   ASSERT_TRUE(reader.feed(first.data(), first.size(), rec));
-  reader.trimBuffers();
+  EXPECT_GE(reader.heldBytes(), 100000u);
   std::string last = continuation("z", true);
   ASSERT_TRUE(reader.feed(last.data(), last.size(), rec));
-  ASSERT_EQ(rec.events.size(), 1u);
-  EXPECT_TRUE(rec.events[0] == message(std::string(100000, 'a') + "z"));
-  reader.trimBuffers();
-  std::string next = text("small");
-  ASSERT_TRUE(reader.feed(next.data(), next.size(), rec));
-  EXPECT_EQ(rec.events.back(), message("small"));
+  EXPECT_TRUE(rec.events.back() == message(std::string(100000, 'a') + "z"));
+  EXPECT_EQ(reader.heldBytes(), 0u);
+
+  // A frame cut in two is gathered, then released at its end.
+  std::string split = binary(std::string(500, 'q'));
+  ASSERT_TRUE(reader.feed(split.data(), 300, rec));
+  EXPECT_GT(reader.heldBytes(), 0u);
+  ASSERT_TRUE(reader.feed(split.data() + 300, split.size() - 300, rec));
+  EXPECT_TRUE(rec.events.back() == message(std::string(500, 'q'), Opcode::Binary));
+  EXPECT_EQ(reader.heldBytes(), 0u);
+
+  std::string pingSplit = ping("twelve bytes");
+  ASSERT_TRUE(reader.feed(pingSplit.data(), 8, rec));
+  ASSERT_TRUE(reader.feed(pingSplit.data() + 8, pingSplit.size() - 8, rec));
+  EXPECT_EQ(rec.events.back(), pingEvent("twelve bytes"));
+  EXPECT_EQ(reader.heldBytes(), 0u);
+}
+
+// A control frame cut in pieces inside a fragmented message: both buffers
+// live at once, each payload comes out intact, and both go at the end.
+TEST(MessageReaderTest, SplitControlFrameInsideASplitMessage) {
+  MessageReader reader;
+  test::Recorder rec;
+  std::string bytes = concat({text("frag", false), ping("in the middle"), continuation("ment", true)});
+  for (std::size_t i = 0; i < bytes.size(); ++i) ASSERT_TRUE(reader.feed(bytes.data() + i, 1, rec));
+  EXPECT_EQ(rec.events, (Events{pingEvent("in the middle"), message("fragment")}));
+  EXPECT_EQ(reader.heldBytes(), 0u);
+  std::string bye = closeFrame(1000, "bye");
+  bool more = true;
+  for (std::size_t i = 0; i < bye.size() && more; ++i) more = reader.feed(bye.data() + i, 1, rec);
+  EXPECT_FALSE(more);
+  EXPECT_EQ(rec.events.back(), closeEvent(1000, "bye"));
 }
 
 // A handler that stops the reader from inside a callback.
