@@ -180,7 +180,7 @@ void RedisBroker::drainBuffered(unsigned owner, Channel& ch) {
     return readAfterConfirm(owner, ch);
   }
   ch.phase = Channel::Phase::Live;
-  releaseWaiting(owner, ch, std::nullopt);
+  releaseWaiting(ch, std::nullopt);
 }
 
 bool RedisBroker::isEcho(const Channel& ch, std::uint64_t offset, std::int64_t timeMs) const {
@@ -236,20 +236,17 @@ void RedisBroker::deliver(unsigned owner, Channel& ch, StoredPublication publica
 }
 
 void RedisBroker::resetSubscribers(unsigned owner, Channel& ch, const char* why) {
-  (void)why;
   ++loops_[owner]->resets;
-  host_.resetChannel(ch.name);
+  host_.resetChannel(ch.name, why);
 }
 
-void RedisBroker::whenLive(unsigned owner, Channel& ch, std::function<void(std::optional<Failure>)> fn) {
-  (void)owner;
+void RedisBroker::whenLive(Channel& ch, std::function<void(std::optional<Failure>)> fn) {
   if (ch.phase == Channel::Phase::Live) return fn(std::nullopt);
   if (ch.waiting.empty()) ch.syncStartedMs = host_.nowMs();  // the sync timeout counts from the first waiter
   ch.waiting.push_back(std::move(fn));
 }
 
-void RedisBroker::releaseWaiting(unsigned owner, Channel& ch, std::optional<Failure> failure) {
-  (void)owner;
+void RedisBroker::releaseWaiting(Channel& ch, std::optional<Failure> failure) {
   auto waiting = std::move(ch.waiting);
   ch.waiting.clear();
   for (auto& fn : waiting) fn(failure);
@@ -303,14 +300,14 @@ void RedisBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
                      [](redis::Reply) {});
       }
     };
-    if (!presence) return whenLive(owner, *ch, std::move(proceed));
+    if (!presence) return whenLive(*ch, std::move(proceed));
     // Presence is in Redis before the client hears it is subscribed, so
     // that every node's presence call shows it from then on.
     redis::presenceAdd(connection(owner, ch->shard), ch->name, client, info, options_.presenceTtl,
                        [this, owner, name = ch->name, proceed = std::move(proceed)](redis::OperationStatus st) mutable {
                          Channel* c = loops_[owner]->find(name);
                          if (!st.ok() || !c) return proceed(internal("redis unavailable: " + st.error));
-                         whenLive(owner, *c, std::move(proceed));
+                         whenLive(*c, std::move(proceed));
                        });
   });
 }
@@ -376,7 +373,7 @@ void RedisBroker::maintain(unsigned loop) {
     if (ch->phase == Channel::Phase::Live) continue;
     if (ch->readFailed && ch->confirmed) readAfterConfirm(loop, *ch);
     if (!ch->waiting.empty() && now - ch->syncStartedMs > options_.syncTimeout.count())
-      releaseWaiting(loop, *ch, internal("redis unavailable: the channel could not be synchronised"));
+      releaseWaiting(*ch, internal("redis unavailable: the channel could not be synchronised"));
   }
   if (now - L.lastPresenceRefreshMs >= options_.presenceTtl.count() / 3) refreshPresence(loop);
   mirrorStats(loop);

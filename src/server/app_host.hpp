@@ -19,11 +19,11 @@ class AppHost final : public broker::BrokerHost {
     app_.deferTo(loop, std::move(fn));
   }
   void publish(std::string_view topic, std::string_view frame) override { app_.publish(topic, frame); }
-  void resetChannel(std::string_view channel) override {
-    if (onReset) onReset(std::string(channel));
+  void resetChannel(std::string_view channel, std::string_view why) override {
+    if (onReset) onReset(std::string(channel), why);
   }
   // Set once the client protocol exists (before the loops run).
-  std::function<void(std::string)> onReset{};
+  std::function<void(std::string, std::string_view)> onReset{};
 
   std::int64_t nowMs() const override {
     using namespace std::chrono;

@@ -188,7 +188,10 @@ Server::Server(ServerConfig config) {
   p.broker->describeNode(p.nodeUid, [&p] { return p.describe(); });
   p.clients = std::make_unique<ClientProtocol>(p.config, p.app, *p.broker, p.auth, p.metrics);
   p.api = std::make_unique<ServerApi>(p.config, p.app, *p.broker, *p.clients, p.metrics);
-  p.host.onReset = [&p](std::string channel) { p.clients->resetChannel(std::move(channel)); };
+  p.host.onReset = [&p](std::string channel, std::string_view why) {
+    spdlog::warn("channel {}: {}; its subscribers here are told to subscribe again (2500)", channel, why);
+    p.clients->resetChannel(std::move(channel));
+  };
   p.broker->onControl([&p](std::string_view text) {
     if (auto m = decodeControl(text)) return p.clients->apply(*m);
     spdlog::warn("ignored a control message this version does not understand ({} bytes)", text.size());

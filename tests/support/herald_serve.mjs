@@ -13,6 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { startOnSamePort } from './start_retry.mjs';
+
 const START_MS = 10_000;
 const STOP_MS = 5_000;
 
@@ -89,14 +91,7 @@ export class HeraldServer {
   // one's sockets still hold the port.
   async restart() {
     await this.stop();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.start();
-      } catch (err) {
-        if (attempt >= 30) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    return startOnSamePort(() => this.start());
   }
 
   async dispose() {

@@ -14,6 +14,19 @@ import tempfile
 import time
 
 
+def start_on_same_port(start, timeout: float):
+    """Calls start(timeout) until it succeeds: the port was a killed process's
+    a moment ago, and the kernel may take a moment to let go of it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return start(timeout)
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 class HeraldServer:
     def __init__(self, config_toml: str, data_dir: str | None = None, port: int = 0,
                  extra_args: list[str] | None = None, log_level: str = "warn"):
@@ -74,15 +87,7 @@ class HeraldServer:
 
     def restart(self, timeout: float = 15.0):
         self.kill()
-        # The port was ours a moment ago; retry while the kernel lets go of it.
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return self.start(timeout)
-            except RuntimeError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        return start_on_same_port(self.start, timeout)
 
     def log(self) -> str:
         try:

@@ -14,6 +14,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { startOnSamePort } from './start_retry.mjs';
+
 const BINARY = process.env.HERALD_REDIS_SERVER || '/usr/bin/redis-server';
 
 function freePort() {
@@ -73,14 +75,7 @@ export class RedisServer {
 
   async restart() {
     await this.kill9();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.start();
-      } catch (err) {
-        if (attempt >= 30) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    return startOnSamePort(() => this.start());
   }
 
   async dispose() {

@@ -18,6 +18,8 @@ import subprocess
 import tempfile
 import time
 
+from herald_serve import start_on_same_port
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -81,14 +83,7 @@ class RedisServer:
 
     def restart(self, timeout: float = 15.0):
         self.kill()
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return self.start(timeout)
-            except RuntimeError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        return start_on_same_port(self.start, timeout)
 
     def log(self) -> str:
         try:

@@ -54,9 +54,13 @@ class BrokerHost {
   virtual std::int64_t nowMs() const = 0;
   // Ends every local subscription to `channel`, telling each subscriber to
   // subscribe again (unsubscribe push 2500, insufficient state): its stream
-  // could not be kept whole. Used by brokers that share channels between
-  // nodes; a host without such a broker may ignore it.
-  virtual void resetChannel(std::string_view channel) { (void)channel; }
+  // could not be kept whole, for the reason `why` (one line, for the log).
+  // Used by brokers that share channels between nodes; a host without such
+  // a broker may ignore it.
+  virtual void resetChannel(std::string_view channel, std::string_view why) {
+    (void)channel;
+    (void)why;
+  }
 };
 
 // How one channel behaves, as the server's configuration decides it.

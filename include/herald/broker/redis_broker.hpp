@@ -115,7 +115,7 @@ class RedisBroker final : public Broker {
   void readAfterConfirm(unsigned owner, Channel& ch);
   void applyRead(unsigned owner, Channel& ch, std::uint64_t top, std::string epoch, std::vector<StoredPublication> read);
   void drainBuffered(unsigned owner, Channel& ch);
-  void whenLive(unsigned owner, Channel& ch, std::function<void(std::optional<Failure>)> fn);
+  void whenLive(Channel& ch, std::function<void(std::optional<Failure>)> fn);
   bool isEcho(const Channel& ch, std::uint64_t offset, std::int64_t timeMs) const;
   void guardLowerTop(unsigned owner, Channel& ch);
   void maintain(unsigned loop);
@@ -124,7 +124,7 @@ class RedisBroker final : public Broker {
                    std::string_view payload);
   void deliver(unsigned owner, Channel& ch, StoredPublication publication);
   void resetSubscribers(unsigned owner, Channel& ch, const char* why);
-  void releaseWaiting(unsigned owner, Channel& ch, std::optional<Failure> failure);
+  void releaseWaiting(Channel& ch, std::optional<Failure> failure);
   void refreshPresence(unsigned loop);
   void onSubscriberLost(unsigned loop, unsigned shard);
   void onSubscriberBack(unsigned loop, unsigned shard);
