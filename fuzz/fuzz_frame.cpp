@@ -37,7 +37,7 @@ struct Event {
 
 class Recorder final : public MessageHandler {
  public:
-  Recorder(MessageReader& reader, std::size_t maxMessageBytes) : reader_(reader), max_(maxMessageBytes) {}
+  explicit Recorder(std::size_t maxMessageBytes) : max_(maxMessageBytes) {}
 
   void onMessage(std::string_view payload, Opcode opcode) override {
     live("message");
@@ -82,13 +82,12 @@ class Recorder final : public MessageHandler {
  private:
   void live(const char* what) { HERALD_FUZZ_CHECK(!ended, "%s after the stream ended", what); }
 
-  MessageReader& reader_;
   std::size_t max_;
 };
 
 std::vector<Event> run(Role role, std::size_t max, const std::uint8_t* data, const std::vector<std::size_t>& plan) {
   MessageReader reader(role, max);
-  Recorder rec(reader, max);
+  Recorder rec(max);
   std::size_t pos = 0;
   for (std::size_t n : plan) {
     // Each read in its own exact allocation, so ASan sees a read past it.

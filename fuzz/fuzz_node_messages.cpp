@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // The input as a field of everything we encode.
   broker::StoredPublication p{.data = std::string(in), .hasInfo = size % 2 == 0};
-  p.info.user = std::string(in.substr(0, size / 2));
+  if (p.hasInfo) p.info.user = std::string(in.substr(0, size / 2));  // info travels only with hasInfo
   p.tags = {{std::string(in.substr(size / 3)), std::string(in)}};
   auto back = broker::decodePublication(broker::encodePublication(p));
   HERALD_FUZZ_CHECK(back && back->data == p.data && back->hasInfo == p.hasInfo && back->info.user == p.info.user &&

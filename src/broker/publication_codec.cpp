@@ -44,8 +44,13 @@ class Reader {
       auto b = static_cast<unsigned char>(rest_.front());
       rest_.remove_prefix(1);
       n |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-      // A length never exceeds what is left (fields and tag counts alike).
-      if (!(b & 0x80)) return n <= rest_.size() ? static_cast<std::size_t>(n) : (fail(), 0);
+      if (!(b & 0x80)) {
+        // One spelling per value: a trailing zero byte would be an
+        // overlong encoding. And a length never exceeds what is left
+        // (fields and tag counts alike).
+        if (b == 0 && shift > 0) return fail(), 0;
+        return n <= rest_.size() ? static_cast<std::size_t>(n) : (fail(), 0);
+      }
     }
     return fail(), 0;
   }

@@ -48,6 +48,9 @@ TEST(PublicationCodecTest, RefusesTruncatedExtendedAndForeignBytes) {
   EXPECT_FALSE(broker::decodePublication(bytes + "x"));
   EXPECT_FALSE(broker::decodePublication(R"({"data":1})"));
   EXPECT_FALSE(broker::decodePublication(std::string("P\x02\x00\x00", 4)));  // unknown flags
+  // A length spelled with a needless continuation byte (31 as 0x9f 0x00).
+  EXPECT_FALSE(broker::decodePublication(std::string("P\x00\x9f\x00", 4) + std::string(31, 'x') + std::string(1, '\0')));
+  EXPECT_TRUE(broker::decodePublication(std::string("P\x00\x1f", 3) + std::string(31, 'x') + std::string(1, '\0')));
   // A length that claims more than there is.
   EXPECT_FALSE(broker::decodePublication(std::string("P\x00\xff\xff\xff\xff\x0f", 7)));
 }
