@@ -156,15 +156,8 @@ void LocalBroker::publish(PublishRequest req, unsigned replyLoop, std::function<
     ChannelState* ch = channelState(*shards_[owner], resolver_, req.channel, now, out.failure);
     if (!ch) return reply(std::move(out));
 
-    StoredPublication pub;
+    StoredPublication pub = detail::takePublication(req);
     pub.timeMs = now;
-    pub.data = std::move(req.data);
-    if (req.info) {
-      pub.hasInfo = true;
-      pub.info = {std::move(req.info->user), std::move(req.info->client), std::move(req.info->connInfo),
-                  std::move(req.info->chanInfo)};
-    }
-    pub.tags = std::move(req.tags);
 
     if (!ch->hasHistory) {
       std::string frame;

@@ -22,6 +22,20 @@ inline proto::ClientInfo clientView(const ClientDescription& d) {
   return {.user = d.user, .client = d.client, .connInfo = d.connInfo, .chanInfo = d.chanInfo};
 }
 
+// The publication a request describes (its data, publisher and tags moved
+// out of it); offset and time are the caller's to set.
+inline StoredPublication takePublication(PublishRequest& req) {
+  StoredPublication pub;
+  pub.data = std::move(req.data);
+  if (req.info) {
+    pub.hasInfo = true;
+    pub.info = {std::move(req.info->user), std::move(req.info->client), std::move(req.info->connInfo),
+                std::move(req.info->chanInfo)};
+  }
+  pub.tags = std::move(req.tags);
+  return pub;
+}
+
 // Runs part(loop) on every loop and gives the concatenated parts to `done`
 // on `replyLoop`.
 template <class Item, class Part>

@@ -106,15 +106,7 @@ void RedisBroker::announce() {
 void RedisBroker::publish(PublishRequest req, unsigned replyLoop, std::function<void(PublishOutcome)> done) {
   host_.dispatch(replyLoop, [this, req = std::move(req), replyLoop, done = std::move(done)]() mutable {
     ChannelSetup setup = resolver_(req.channel);
-    StoredPublication pub;
-    pub.data = std::move(req.data);
-    if (req.info) {
-      pub.hasInfo = true;
-      pub.info = {std::move(req.info->user), std::move(req.info->client), std::move(req.info->connInfo),
-                  std::move(req.info->chanInfo)};
-    }
-    pub.tags = std::move(req.tags);
-    std::string payload = encodePublication(pub);
+    std::string payload = encodePublication(detail::takePublication(req));
     redis::Connection& redis = connection(replyLoop, shardOf(req.channel));
     auto started = std::chrono::steady_clock::now();
 
