@@ -14,20 +14,40 @@ import tempfile
 import time
 
 
-def start_on_same_port(start, timeout: float):
-    """Calls start(timeout) until it succeeds: the port was a killed process's
-    a moment ago, and the kernel may take a moment to let go of it."""
-    deadline = time.monotonic() + timeout
-    while True:
+class TestProcess:
+    """What the test helpers' server processes share: a temporary directory
+    (`_tmp`), a log file (`log_path`), start/kill/stop (theirs), restart on
+    the same port, and use as a context manager."""
+
+    def restart(self, timeout: float = 15.0):
+        """kill(), then start() again until the kernel lets go of the port
+        the killed process held a moment ago."""
+        self.kill()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.start(timeout)
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def log(self) -> str:
         try:
-            return start(timeout)
-        except RuntimeError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        self._tmp.cleanup()
 
 
-class HeraldServer:
+class HeraldServer(TestProcess):
     def __init__(self, config_toml: str, data_dir: str | None = None, port: int = 0,
                  extra_args: list[str] | None = None, log_level: str = "warn"):
         self.binary = os.environ.get("HERALD_BIN")
@@ -84,24 +104,6 @@ class HeraldServer:
                 self.proc.wait()
         if self.proc and self.proc.stdout:
             self.proc.stdout.close()
-
-    def restart(self, timeout: float = 15.0):
-        self.kill()
-        return start_on_same_port(self.start, timeout)
-
-    def log(self) -> str:
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        self._tmp.cleanup()
 
     # -- addresses -------------------------------------------------------
     @property

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 
-from herald_serve import start_on_same_port
+from herald_serve import TestProcess
 
 
 def free_port() -> int:
@@ -36,13 +36,14 @@ def _ping(port: int) -> bool:
         return False
 
 
-class RedisServer:
+class RedisServer(TestProcess):
     def __init__(self, appendonly: bool = True):
         self.binary = os.environ.get("HERALD_REDIS_SERVER") or shutil.which("redis-server") or "/usr/bin/redis-server"
         if not os.path.exists(self.binary):
             raise RuntimeError(f"{self.binary} not found: run scripts/install-deps.sh (it installs redis-server)")
         self._tmp = tempfile.TemporaryDirectory(prefix="herald-redis-")
         self.dir = self._tmp.name
+        self.log_path = os.path.join(self.dir, "redis.log")
         self.port = free_port()
         self.appendonly = appendonly
         self.proc = None
@@ -54,7 +55,7 @@ class RedisServer:
     def start(self, timeout: float = 10.0):
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
                 "--save", "", "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "everysec",
-                "--logfile", os.path.join(self.dir, "redis.log"), "--daemonize", "no"]
+                "--logfile", self.log_path, "--daemonize", "no"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -80,21 +81,3 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-
-    def restart(self, timeout: float = 15.0):
-        self.kill()
-        return start_on_same_port(self.start, timeout)
-
-    def log(self) -> str:
-        try:
-            with open(os.path.join(self.dir, "redis.log"), errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        self._tmp.cleanup()
