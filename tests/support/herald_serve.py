@@ -14,7 +14,7 @@ import tempfile
 import time
 
 
-class TestProcess:
+class ServerProcess:
     """What the test helpers' server processes share: a temporary directory
     (`_tmp`), a log file (`log_path`), start/kill/stop (theirs), restart on
     the same port, and use as a context manager."""
@@ -47,7 +47,7 @@ class TestProcess:
         self._tmp.cleanup()
 
 
-class HeraldServer(TestProcess):
+class HeraldServer(ServerProcess):
     def __init__(self, config_toml: str, data_dir: str | None = None, port: int = 0,
                  extra_args: list[str] | None = None, log_level: str = "warn"):
         self.binary = os.environ.get("HERALD_BIN")

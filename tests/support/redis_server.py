@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 
-from herald_serve import TestProcess
+from herald_serve import ServerProcess
 
 
 def free_port() -> int:
@@ -36,7 +36,7 @@ def _ping(port: int) -> bool:
         return False
 
 
-class RedisServer(TestProcess):
+class RedisServer(ServerProcess):
     def __init__(self, appendonly: bool = True):
         self.binary = os.environ.get("HERALD_REDIS_SERVER") or shutil.which("redis-server") or "/usr/bin/redis-server"
         if not os.path.exists(self.binary):
