@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
@@ -48,10 +49,14 @@ int serve(const ServeFlags& f) {
     std::cerr << "herald serve: the configuration is valid\n";
     return 0;
   }
-  if (config.logFormat == "json")
+  // Logs go to stderr, in both formats; stdout carries only the
+  // "listening on" line (and --check-config's output), for scripts.
+  if (config.logFormat == "json") {
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("herald", std::make_shared<JsonLogSink>()));
-  else
+  } else {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("herald", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  }
   spdlog::set_level(spdlog::level::from_str(config.logLevel));
   try {
     server::Server server(config);

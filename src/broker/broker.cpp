@@ -101,8 +101,8 @@ void LocalBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
       out.top = ch->committed;
       if (req.recover) {
         if (req.epoch == ch->epoch) {
-          out.recovered = ch->covers(req.offset);
-          out.publications = ch->after(req.offset);
+          out.publications = ch->after(req.offset, req.maxRecovered);
+          out.recovered = ch->covers(req.offset) && ch->committed - req.offset == out.publications.size();
         }
       }
     }
@@ -228,24 +228,17 @@ void LocalBroker::history(HistoryQuery q, unsigned replyLoop, std::function<void
       ch->trim(host_.nowMs());
       out.epoch = ch->epoch;
       out.top = ch->committed;
-      std::vector<StoredPublication> all;
-      if (q.hasSince) {
-        if (q.sinceEpoch != ch->epoch || !ch->covers(q.sinceOffset)) {
-          out.failure = Failure{proto::ErrorCode::UnrecoverablePosition, {}};
-        } else if (q.reverse) {
-          // Newest first, strictly before the given offset.
-          for (const auto& p : ch->stream)
-            if (p.offset < q.sinceOffset) all.push_back(p);
-          std::reverse(all.begin(), all.end());
-        } else {
-          all = ch->after(q.sinceOffset);
-        }
+      // Only what the reply carries is copied: a limit bounds the work too.
+      const std::size_t limit = q.limit < 0 ? ch->stream.size() : static_cast<std::size_t>(q.limit);
+      if (q.hasSince && (q.sinceEpoch != ch->epoch || !ch->covers(q.sinceOffset))) {
+        out.failure = Failure{proto::ErrorCode::UnrecoverablePosition, {}};
+      } else if (q.reverse) {
+        // Newest first, strictly before the given offset (or from the top).
+        out.publications = ch->lastBefore(q.hasSince ? q.sinceOffset : ch->committed + 1, limit);
       } else {
-        all.assign(ch->stream.begin(), ch->stream.end());
-        if (q.reverse) std::reverse(all.begin(), all.end());
+        std::uint64_t from = q.hasSince || ch->stream.empty() ? q.sinceOffset : ch->stream.front().offset - 1;
+        out.publications = ch->firstAfter(from, limit);
       }
-      if (q.limit >= 0 && all.size() > static_cast<std::size_t>(q.limit)) all.resize(static_cast<std::size_t>(q.limit));
-      out.publications = std::move(all);
     }
     answer(host_, replyLoop, std::move(done), std::move(out));
   });

@@ -32,8 +32,13 @@ struct ChannelState {
   // Drops what the limits no longer keep.
   void trim(std::int64_t nowMs);
   // The retained publications after `offset` (all of them when it is older
-  // than the stream), oldest first.
-  std::vector<StoredPublication> after(std::uint64_t offset) const;
+  // than the stream), oldest first; only the newest `atMost` of them when
+  // there are more (0: no cap).
+  std::vector<StoredPublication> after(std::uint64_t offset, std::size_t atMost = 0) const;
+  // The first `count` retained publications after `offset`, oldest first.
+  std::vector<StoredPublication> firstAfter(std::uint64_t offset, std::size_t count) const;
+  // The last `count` retained publications before `offset`, newest first.
+  std::vector<StoredPublication> lastBefore(std::uint64_t offset, std::size_t count) const;
   // Whether the stream still holds every publication after `offset`.
   bool covers(std::uint64_t offset) const;
   std::uint32_t countUsers() const;

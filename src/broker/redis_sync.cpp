@@ -285,8 +285,8 @@ void RedisBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
         out.epoch = st.epoch;
         out.top = st.committed;
         if (req.recover && req.epoch == st.epoch) {
-          out.recovered = st.covers(req.offset);
-          out.publications = st.after(req.offset);
+          out.publications = st.after(req.offset, req.maxRecovered);
+          out.recovered = st.covers(req.offset) && st.committed - req.offset == out.publications.size();
         }
       }
       // The reply goes first: the subscriber listens before the next

@@ -56,6 +56,10 @@ struct ChannelOptions {
   bool allowPresenceForSubscriber = false;
   bool allowPresenceForClient = false;
   bool allowUserLimitedChannels = false;  // `chat#42,43`: only users 42 and 43
+  // `$` channels ("$secret", "$chat:room") need a subscription token, as in
+  // Centrifugo, whatever allow_subscribe_* say; true lets those options
+  // apply to them like to any other channel.
+  bool allowPrivateSubscribeWithoutToken = false;
   SlowConsumerPolicy slowConsumer = SlowConsumerPolicy::Disconnect;
 
   bool historyEnabled() const { return historySize > 0 && historyTtl.count() > 0; }
@@ -104,6 +108,10 @@ struct ServerConfig {
   std::size_t maxChannelLength = 255;
   std::size_t maxSubscriptionsPerConnection = 128;
   std::chrono::seconds handshakeTimeout{10};
+  std::size_t maxConnectionsPerAddress = 0;  // open connections per remote address; 0: no limit
+  std::uint32_t controlFramesPerSecond = 100;  // pings, pongs, empty fragments; more: close 1008 (0: no limit)
+  std::uint32_t historyMaxPublicationLimit = 300;   // most publications one history reply carries
+  std::uint32_t recoveryMaxPublicationLimit = 300;  // most a recovery carries; a longer gap: recovered false
 
   // [api]
   std::string apiKey{};        // empty: the HTTP API refuses every request
@@ -124,8 +132,8 @@ struct ServerConfig {
   ChannelOptions channel{};
   std::vector<NamespaceConfig> namespaces{};
 
-  // The options for `channel`: its namespace's (the part before ':'), or the
-  // defaults when it has none. Null when the namespace is not configured
+  // The options for `channel`: its namespace's (the part before ':', after
+  // a leading '$' of a private channel), or the defaults when it has none. Null when the namespace is not configured
   // (the server answers 102 "unknown channel"); an empty namespace (":x")
   // is never configured.
   const ChannelOptions* optionsFor(std::string_view channel) const;

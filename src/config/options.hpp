@@ -60,6 +60,7 @@ void forEachChannelOption(Options& o, Visitor&& v) {
   v("allow_presence_for_subscriber", Kind::Flag, o.allowPresenceForSubscriber);
   v("allow_presence_for_client", Kind::Flag, o.allowPresenceForClient);
   v("allow_user_limited_channels", Kind::Flag, o.allowUserLimitedChannels);
+  v("allow_private_subscribe_without_token", Kind::Flag, o.allowPrivateSubscribeWithoutToken);
   v("slow_consumer", Kind::SlowConsumer, o.slowConsumer);
 }
 
@@ -95,6 +96,10 @@ void forEachOption(Config& c, Visitor&& v) {
   v(Section::Client, "max_channel_length", Kind::Number, c.maxChannelLength);
   v(Section::Client, "max_subscriptions_per_connection", Kind::Number, c.maxSubscriptionsPerConnection);
   v(Section::Client, "handshake_timeout", Kind::Seconds, c.handshakeTimeout);
+  v(Section::Client, "max_connections_per_address", Kind::Number, c.maxConnectionsPerAddress);
+  v(Section::Client, "control_frames_per_second", Kind::Number, c.controlFramesPerSecond);
+  v(Section::Client, "history_max_publication_limit", Kind::Number, c.historyMaxPublicationLimit);
+  v(Section::Client, "recovery_max_publication_limit", Kind::Number, c.recoveryMaxPublicationLimit);
 
   v(Section::Api, "key", Kind::Secret, c.apiKey);
   v(Section::Api, "insecure", Kind::Flag, c.apiInsecure);

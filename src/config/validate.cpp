@@ -120,6 +120,12 @@ void validateConfigAt(const ServerConfig& c, const Origins* origins) {
   check.require(c.maxConnections > 0, "client.max_connections", "must be more than 0");
   check.require(c.maxChannelLength > 0, "client.max_channel_length", "must be more than 0 (the default is 255)");
   check.require(c.maxSubscriptionsPerConnection > 0, "client.max_subscriptions_per_connection", "must be more than 0");
+  check.require(c.controlFramesPerSecond <= 65535, "client.control_frames_per_second",
+                std::to_string(c.controlFramesPerSecond) + " is more than 65535; use 0 for no limit (the default is 100)");
+  check.require(c.historyMaxPublicationLimit > 0, "client.history_max_publication_limit",
+                "must be more than 0 (the default is 300); clients page through longer histories");
+  check.require(c.recoveryMaxPublicationLimit > 0, "client.recovery_max_publication_limit",
+                "must be more than 0 (the default is 300)");
 
   check.require(c.apiMaxBodyBytes >= 128, "api.max_body_bytes",
                 std::to_string(c.apiMaxBodyBytes) + " bytes cannot hold a publish request; use at least 128 (default \"1MiB\")");
@@ -146,6 +152,7 @@ void validateConfigAt(const ServerConfig& c, const Origins* origins) {
 void validateConfig(const ServerConfig& config) { detail::validateConfigAt(config, nullptr); }
 
 const ChannelOptions* ServerConfig::optionsFor(std::string_view channel) const {
+  if (channel.starts_with('$')) channel.remove_prefix(1);  // "$chat:x" is in namespace "chat"
   const std::size_t colon = channel.find(':');
   if (colon == std::string_view::npos) return &this->channel;
   const std::string_view name = channel.substr(0, colon);

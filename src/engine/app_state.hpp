@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "herald/net/tls_context.hpp"
@@ -17,6 +19,25 @@
 #include "loop_context.hpp"
 
 namespace herald::detail {
+
+// Open server connections per remote address, for
+// AppOptions::maxConnectionsPerAddress. Shared by every loop (a peer's
+// connections land on any of them), so it takes a lock: once per accepted
+// and once per closed connection, never on the message path, and only when
+// the limit is on.
+class AddressCounts {
+ public:
+  // Counts `fd`'s connection against its address; false (nothing counted)
+  // when that address already holds `limit`.
+  bool admit(int fd, std::string key, std::size_t limit);
+  // Forgets `fd` (before it is closed); nothing when it was not counted.
+  void release(int fd);
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::size_t> open_;  // by address
+  std::unordered_map<int, std::string> addressOf_;     // by descriptor
+};
 
 class AppState {
  public:
@@ -57,6 +78,7 @@ class AppState {
   std::vector<HttpRoute> routes;
   std::vector<std::unique_ptr<LoopContext>> loops;
   std::atomic<std::size_t> connections{0};
+  AddressCounts perAddress;  // used when options.maxConnectionsPerAddress > 0
   bool sharedDeflate = false;  // an endpoint compresses with no context takeover
 };
 

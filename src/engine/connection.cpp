@@ -118,6 +118,7 @@ void Connection::open(const Endpoint& endpoint, std::string subprotocol, std::st
   for (std::size_t i = 0; i < offered.size() && i < 255; ++i)
     if (offered[i] == subprotocol) subprotocolIndex_ = static_cast<std::uint8_t>(i + 1);
   reader_ = ws::MessageReader(role(), behavior().maxMessageBytes);
+  reader_.setMaxEmptyFrames(behavior().maxControlFramesPerSecond);
   if (deflate) {
     reader_.enableDeflate(*deflate);
     int memLevel = isClient() ? client_->deflate->memLevel : behavior().deflate.memLevel;
@@ -143,8 +144,21 @@ void Connection::onMessage(std::string_view payload, ws::Opcode opcode) {
 
 void Connection::onPing(std::string_view payload) {
   if (state_ != State::Open) return;
-  queue(ws::Opcode::Pong, payload);
+  if (backlogged_) {
+    // The peer is not reading: keep one pong, for the latest ping.
+    auto& pending = extras().pendingPong;
+    if (!pending) pending = std::make_unique<std::string>();
+    pending->assign(payload);
+  } else {
+    queue(ws::Opcode::Pong, payload);
+  }
   if (behavior().ping) behavior().ping(*this, payload);
+}
+
+void Connection::sendPendingPong() {
+  if (!extras_ || !extras_->pendingPong) return;
+  std::unique_ptr<std::string> pong = std::move(extras_->pendingPong);
+  if (state_ == State::Open) queue(ws::Opcode::Pong, *pong);
 }
 
 void Connection::onPong(std::string_view payload) {
@@ -164,6 +178,7 @@ void Connection::onClose(std::uint16_t code, std::string_view reason) {
 void Connection::onProtocolError(std::uint16_t code, std::string_view reason) {
   ctx_.counters.refuse(code == 1002   ? RefusalReason::Close1002
                        : code == 1007 ? RefusalReason::Close1007
+                       : code == 1008 ? RefusalReason::Close1008FrameFlood
                        : code == 1009 ? RefusalReason::Close1009
                                       : RefusalReason::CloseOther);
   if (state_ == State::Open) {
@@ -210,6 +225,7 @@ void Connection::destroy() {
   if (state_ == State::Open) finish(ws::close_code::Abnormal, "connection terminated");
   state_ = State::Closed;
   out_.clear();
+  if (!isClient()) ctx_.releaseAddress(stream_.fd());
   stream_.close();
   ctx_.remove(this);
 }
@@ -340,6 +356,7 @@ void Connection::flush() {
   }
   if (backlogged_) {
     backlogged_ = false;
+    sendPendingPong();  // queued, and written at the end of this iteration
     if (state_ == State::Open && behavior().drain) behavior().drain(*this);
   }
   if (state_ == State::Draining && !shutWrite_ && out_.empty() && !isClient()) {
@@ -367,6 +384,7 @@ void Connection::checkTimers(std::int64_t nowMs) {
       break;
     }
     case State::Open: {
+      reader_.resetFrameBudget();  // once a second: the sweep's period
       std::int64_t idle = toMs(behavior().idleTimeout);
       if (idle <= 0) break;
       std::int64_t quiet = nowMs - sinceMs_;

@@ -109,6 +109,10 @@ class Connection final : public WebSocket, public net::IoHandler {
     std::vector<std::string> topics;
     std::any user;
     std::unique_ptr<ws::Deflater> deflater;  // set when permessage-deflate was negotiated
+    // The payload of the latest ping that came while the peer was not
+    // reading our writes: at most one pong waits (RFC 6455 5.5.3 allows
+    // answering only the most recent ping), sent once the backlog drains.
+    std::unique_ptr<std::string> pendingPong;
   };
   Extras& extras();
   ws::Deflater* deflater() const { return extras_ ? extras_->deflater.get() : nullptr; }
@@ -135,6 +139,7 @@ class Connection final : public WebSocket, public net::IoHandler {
   // message is long enough.
   SendResult queueData(ws::Opcode opcode, std::string_view payload);
   std::size_t minCompressBytes() const;
+  void sendPendingPong();
   void onEof();
   void beginDrain();
   void finish(std::uint16_t code, std::string_view reason);

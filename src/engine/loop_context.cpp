@@ -21,6 +21,11 @@ std::string overloadResponse() {
   return http::errorResponse(http::Status::ServiceUnavailable, "the server is at its connection limit; retry later");
 }
 
+std::string perAddressResponse() {
+  return http::errorResponse(http::Status::ServiceUnavailable,
+                             "too many connections from this address; close some, or retry later");
+}
+
 }  // namespace
 
 SharedFrame makeSharedFrame(ws::Opcode opcode, std::string_view payload) {
@@ -86,9 +91,17 @@ void LoopContext::accept(int fd, const net::TlsContext* tls) {
     net::closeFd(fd);
     return;
   }
+  const std::size_t perAddress = app_.options.maxConnectionsPerAddress;
+  if (perAddress > 0 && !app_.perAddress.admit(fd, net::peerHostKey(fd), perAddress)) {
+    counters.refuse(RefusalReason::PerAddress503);
+    net::sendBestEffort(fd, perAddressResponse());
+    net::closeFd(fd);
+    return;
+  }
   net::setNoDelay(fd);
   SSL* ssl = nullptr;
   if (tls && !(ssl = tls->newServerSession(fd))) {
+    releaseAddress(fd);
     net::closeFd(fd);
     return;
   }
@@ -97,6 +110,31 @@ void LoopContext::accept(int fd, const net::TlsContext* tls) {
   connections_.push_back(c);
   app_.connections.fetch_add(1, std::memory_order_relaxed);
   loop_.add(fd, c);
+}
+
+void LoopContext::releaseAddress(int fd) {
+  if (app_.options.maxConnectionsPerAddress > 0) app_.perAddress.release(fd);
+}
+
+bool AddressCounts::admit(int fd, std::string key, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::size_t& open = open_[key];
+  if (open >= limit) {
+    if (open == 0) open_.erase(key);
+    return false;
+  }
+  ++open;
+  addressOf_[fd] = std::move(key);
+  return true;
+}
+
+void AddressCounts::release(int fd) {
+  std::lock_guard lock(mutex_);
+  auto it = addressOf_.find(fd);
+  if (it == addressOf_.end()) return;
+  auto count = open_.find(it->second);
+  if (count != open_.end() && --count->second == 0) open_.erase(count);
+  addressOf_.erase(it);
 }
 
 void LoopContext::connectClient(const sockaddr_storage& addr, std::unique_ptr<ClientPhase> client) {

@@ -34,13 +34,15 @@ struct StringHash {
 enum class RefusalReason : std::uint8_t {
   Http400, Http403, Http404, Http405, Http411, Http413, Http426, Http431, Http505, Overloaded503, HttpOther,
   HandshakeTimeout, Close1002, Close1007, Close1009, CloseOther, SlowConsumer,
+  Close1008FrameFlood, PerAddress503,
 };
-inline constexpr std::size_t kRefusalReasons = 17;
+inline constexpr std::size_t kRefusalReasons = 19;
 inline constexpr const char* kRefusalNames[kRefusalReasons] = {
     "http_400_bad_request", "http_403_forbidden_origin", "http_404_not_found", "http_405_method_not_allowed",
     "http_411_length_required", "http_413_body_too_large", "http_426_upgrade_required", "http_431_head_too_large",
     "http_505_version", "http_503_overloaded", "http_other", "handshake_timeout", "close_1002_protocol_error",
-    "close_1007_invalid_data", "close_1009_message_too_big", "close_other_protocol_error", "slow_consumer"};
+    "close_1007_invalid_data", "close_1009_message_too_big", "close_other_protocol_error", "slow_consumer",
+    "close_1008_frame_flood", "http_503_per_address_limit"};
 
 // Counters of one loop: written by its thread alone (a relaxed store, no
 // locked instruction), read by any thread for statistics.
@@ -72,6 +74,9 @@ class LoopContext {
   // Starts a client connection to `addr`; failures go to client->onError.
   void connectClient(const sockaddr_storage& addr, std::unique_ptr<ClientPhase> client);
   void remove(Connection* c);  // from the connection list; freed at iteration end
+  // A server connection's descriptor is about to close: it no longer
+  // counts against its address's limit.
+  void releaseAddress(int fd);
   void markDirty(Connection* c) { dirty_.push_back(c); }
   void markDoomed(Connection* c) { doomed_.push_back(c); }
 

@@ -1,10 +1,15 @@
 #include "write_queue.hpp"
 
+#include <algorithm>
+#include <bit>
+
 namespace herald::detail {
 
 namespace {
 
 constexpr std::size_t kMaxIov = 64;
+// The largest owned block (see appendOwn).
+constexpr std::size_t kBlockBytes = 16 * 1024;
 // What a pooled state may keep: a few blocks per thread, each with a short
 // segment array; anything bigger goes back to the allocator.
 constexpr std::size_t kPoolBlocks = 1024;
@@ -89,22 +94,62 @@ WriteQueue::State& WriteQueue::state() {
 void WriteQueue::append(std::string_view a, std::string_view b) {
   if (a.empty() && b.empty()) return;
   State& q = state();
-  if (q.segments.empty() || q.segments.back().shared) {
-    q.segments.emplace_back();
-    std::string& fresh = q.segments.back().own;
-    fresh.swap(q.spare);  // empty, or a buffer written before
-    fresh.clear();
-  }
-  std::string& own = q.segments.back().own;
-  own.append(a);
-  own.append(b);
+  appendOwn(q, a);
+  appendOwn(q, b);
   q.bytes += a.size() + b.size();
 }
 
+// Owned bytes go into blocks of at most kBlockBytes, each filled before the
+// next starts: a block grows by doubling up to that size and no further, so
+// a long backlog of small frames holds its own size plus at most one
+// partly used block, not the up-to-2x of one ever-doubling string.
+std::size_t WriteQueue::heldBytes() const {
+  if (!q_) return 0;
+  std::size_t n = sizeof(State) + q_->segments.capacity() * sizeof(Segment) + heapBytes(q_->spare);
+  for (const Segment& s : q_->segments) n += heapBytes(s.own);
+  return n;
+}
+
+std::size_t WriteQueue::blockRoom(const State& q) {
+  if (q.segments.empty() || q.segments.back().shared) return 0;
+  const std::size_t used = q.segments.back().own.size();
+  return used >= kBlockBytes ? 0 : kBlockBytes - used;
+}
+
+void WriteQueue::appendOwn(State& q, std::string_view bytes) {
+  while (!bytes.empty()) {
+    if (blockRoom(q) == 0) {
+      q.segments.emplace_back();
+      std::string& fresh = q.segments.back().own;
+      fresh.swap(q.spare);  // empty, or a buffer written before
+      fresh.clear();
+    }
+    std::string& own = q.segments.back().own;
+    const std::size_t take = std::min(bytes.size(), blockRoom(q));
+    // Powers of two, at least doubling: the allocator then gets exactly
+    // what is asked (a smaller step would be rounded up to twice the old
+    // capacity, past the block size).
+    if (own.size() + take > own.capacity())
+      own.reserve(std::min(kBlockBytes, std::bit_ceil(std::max(own.size() + take, 2 * own.capacity()))));
+    own.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+  }
+}
+
 void WriteQueue::appendMasked(std::string_view header, std::string_view payload, const ws::MaskKey& key) {
-  append(header, payload);
-  std::string& own = q_->segments.back().own;
-  ws::applyMask(own.data() + own.size() - payload.size(), payload.size(), key, 0);
+  State& q = state();
+  appendOwn(q, header);
+  // Masked where it lands, one block's piece at a time; the mask's phase
+  // runs on across blocks.
+  for (std::size_t done = 0; done < payload.size();) {
+    const std::size_t room = blockRoom(q);
+    const std::string_view piece = payload.substr(done, room == 0 ? kBlockBytes : room);
+    appendOwn(q, piece);
+    std::string& own = q.segments.back().own;
+    ws::applyMask(own.data() + own.size() - piece.size(), piece.size(), key, done % 4);
+    done += piece.size();
+  }
+  q.bytes += header.size() + payload.size();
 }
 
 void WriteQueue::append(SharedFrame frame) {

@@ -2,8 +2,8 @@
 // A connection's outgoing bytes, written with one sendmsg() per flush.
 //
 // Bytes a connection produces itself (echoes, pongs, close frames) are
-// appended to an owned segment, so consecutive small frames coalesce into one
-// buffer. Published frames are shared: the queue holds a reference to the one
+// appended to owned blocks of up to 16 KiB, so consecutive small frames
+// coalesce into one buffer and a backlog holds little more than its bytes. Published frames are shared: the queue holds a reference to the one
 // serialized copy instead of copying it.
 //
 // An empty queue is one null pointer: most connections of a big server are
@@ -46,6 +46,10 @@ class WriteQueue {
   FlushResult flushTo(net::Stream& stream);
 
   std::size_t size() const { return q_ ? q_->bytes : 0; }
+  // Heap bytes the queue holds for itself: its state, segment array and
+  // owned blocks (capacity, not content). Shared frames are not counted:
+  // one copy serves every subscriber.
+  std::size_t heldBytes() const;
   bool empty() const { return size() == 0; }
   // Drops everything queued and gives the state back.
   void clear();
@@ -74,6 +78,10 @@ class WriteQueue {
   class Pool;
 
   State& state();
+  // Copies `bytes` into owned blocks (q.bytes is the caller's to update).
+  static void appendOwn(State& q, std::string_view bytes);
+  // Bytes the last owned block can still take; 0 when a new one is needed.
+  static std::size_t blockRoom(const State& q);
   void dropWritten();
 
   State* q_ = nullptr;  // null when nothing is queued

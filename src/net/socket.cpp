@@ -76,6 +76,23 @@ std::string peerAddress(int fd) {
   return std::string(host) + ":" + std::to_string(port);
 }
 
+std::string peerHostKey(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) < 0) return {};
+  if (addr.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+    const auto* bytes = reinterpret_cast<const char*>(&a->sin6_addr);
+    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) return std::string(bytes + 12, 4);
+    return std::string(bytes, 16);
+  }
+  if (addr.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+    return std::string(reinterpret_cast<const char*>(&a->sin_addr), 4);
+  }
+  return {};
+}
+
 void setNoDelay(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

@@ -7,6 +7,8 @@
 //   "chat:room1"      channel "room1" in namespace "chat"
 //   "dialog#42,43"    user-limited: only users 42 and 43 may subscribe
 //                     (when the namespace allows user-limited channels)
+//   "$secret"         private: subscribing needs a subscription token;
+//   "$chat:room1"     the namespace is read after the '$' ("chat")
 
 #include <string_view>
 
@@ -19,6 +21,10 @@ enum class NameProblem : std::uint8_t { None, Empty, TooLong, ControlCharacter }
 // Whether `channel` can be a channel name at all.
 NameProblem checkChannelName(std::string_view channel, std::size_t maxLength);
 std::string_view describe(NameProblem problem);
+
+// Whether `channel` is private: its name starts with '$', and subscribing
+// needs a subscription token (unless its namespace relaxes that).
+inline bool isPrivate(std::string_view channel) { return channel.starts_with('$'); }
 
 // Whether `channel` is user-limited ('#' then a comma-separated user list)
 // and `user` is in its list.

@@ -192,6 +192,7 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
   req.offset = spec.offset;
   req.epoch = std::move(spec.epoch);
   req.joinPush = o.joinLeave;
+  req.maxRecovered = config_.recoveryMaxPublicationLimit;
   unsigned loop = s.ws->loopIndex();
   broker_.subscribe(std::move(req), loop,
                     [this, loop, serial = s.serial, generation = sub.generation, channel = spec.channel,
@@ -266,6 +267,7 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
   } else {
     bool allowed = allowedByOptions(Action::Subscribe, *o, {.anonymous = s.user.empty(), .insecure = config_.insecure});
     if (o->allowUserLimitedChannels && isUserLimited(channel)) allowed = userInChannel(channel, s.user);
+    if (isPrivate(channel) && !o->allowPrivateSubscribeWithoutToken && !config_.insecure) allowed = false;
     if (!allowed) {
       metrics_.refuse("permission_denied");
       return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
@@ -372,7 +374,10 @@ void ClientProtocol::handleHistory(Session& s, std::uint32_t id, const proto::Hi
   }
   broker::HistoryQuery q;
   q.channel = std::move(channel);
-  q.limit = cmd.limit;
+  // -1 ("all") and anything over the cap get the cap: the SDKs page on
+  // with `since` from the last offset they got.
+  const auto cap = static_cast<std::int32_t>(std::min<std::uint32_t>(config_.historyMaxPublicationLimit, INT32_MAX));
+  q.limit = cmd.limit < 0 || cmd.limit > cap ? cap : cmd.limit;
   q.hasSince = cmd.hasSince;
   q.sinceOffset = cmd.since.offset;
   q.sinceEpoch = std::string(cmd.since.epoch);

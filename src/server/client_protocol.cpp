@@ -46,6 +46,7 @@ WsBehavior ClientProtocol::behavior() {
   b.close = [this](WebSocket& ws, std::uint16_t code, std::string_view) { onClose(ws, code); };
   b.maxMessageBytes = config_.maxMessageBytes;
   b.maxBackpressureBytes = config_.writeQueueBytes;
+  b.maxControlFramesPerSecond = static_cast<std::uint16_t>(config_.controlFramesPerSecond);
   b.slowConsumerCloseCode = static_cast<std::uint16_t>(proto::DisconnectCode::Slow);
   b.slowConsumerReason = "slow";
   // The protocol's own pings ({} every pingInterval) keep the connection

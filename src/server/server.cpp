@@ -48,6 +48,7 @@ struct Server::Parts {
       : config(std::move(c)),
         app(AppOptions{.threads = config.threads,
                        .maxConnections = config.maxConnections,
+                       .maxConnectionsPerAddress = config.maxConnectionsPerAddress,
                        .handshakeTimeout = config.handshakeTimeout,
                        .shutdownCloseCode = static_cast<std::uint16_t>(proto::DisconnectCode::Shutdown),
                        .shutdownReason = "shutdown"}),

@@ -68,6 +68,12 @@ HandshakeResult acceptHandshake(const http::Request& req, const HandshakeOptions
   if (req.method != "GET")
     return refuse(Status::MethodNotAllowed, "a WebSocket handshake must use GET", "Allow: GET\r\n");
   if (req.versionMinor < 1) return refuse(Status::BadRequest, "a WebSocket handshake needs HTTP/1.1");
+  // A body would be read as WebSocket frames after the 101: a request that
+  // smuggles frames past whatever inspected the HTTP request. Refuse it.
+  if (req.header("Transfer-Encoding"))
+    return refuse(Status::BadRequest, "a WebSocket handshake cannot carry a body (Transfer-Encoding)");
+  if (auto length = req.header("Content-Length"); length && (*length != "0" || req.headerCount("Content-Length") > 1))
+    return refuse(Status::BadRequest, "a WebSocket handshake cannot carry a body (Content-Length)");
   if (req.headerCount("Host") != 1) return refuse(Status::BadRequest, "the request needs exactly one Host header");
   if (!req.headerHasToken("Upgrade", "websocket"))
     return refuse(Status::UpgradeRequired, "this endpoint speaks WebSocket only: send 'Upgrade: websocket'",

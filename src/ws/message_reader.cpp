@@ -36,8 +36,13 @@ void MessageReader::enableDeflate(const DeflateParams& params) {
 }
 
 void MessageReader::setMaxMessageBytes(std::size_t n) {
-  maxMessageBytes_ = n;
-  if (inflater_) inflater_->setMaxMessageBytes(n);
+  maxMessageBytes_ = clampMessageBytes(n);
+  if (inflater_) inflater_->setMaxMessageBytes(maxMessageBytes_);
+}
+
+bool MessageReader::countEmptyFrame(MessageHandler& handler) {
+  if (maxEmptyFrames_ == 0 || ++emptyFrames_ <= maxEmptyFrames_) return true;
+  return fail(handler, close_code::PolicyViolation, "too many control or empty frames");
 }
 
 std::size_t MessageReader::heldBytes() const {
@@ -57,6 +62,7 @@ bool MessageReader::fail(MessageHandler& handler, std::uint16_t code, std::strin
 
 bool MessageReader::onHeader(MessageHandler& handler) {
   const FrameHeader& h = parser_.header();
+  if ((isControl(h.opcode) || (h.length == 0 && !h.fin)) && !countEmptyFrame(handler)) return false;
   if (isControl(h.opcode)) {
     if (pieces_) pieces_->control.clear();
     closeUtf8_.reset();

@@ -96,8 +96,11 @@ TEST(LifecycleTest, SendReportsBufferedWhileThePeerIsBehind) {
                      [&](WebSocket& ws, std::string_view msg, ws::Opcode) {
                        // The first ones go out with "Sent" until the socket
                        // backs up; later sends report the backlog. 32 MiB:
-                       // more than loopback's autotuned socket buffers
-                       // (both ends) can absorb while the client sleeps.
+                       // far more than the client's 64 KiB receive buffer
+                       // (set below; autotuning would let it grow to
+                       // tcp_rmem's maximum, 32 MiB on some machines) and
+                       // the server's send buffer (tcp_wmem's maximum,
+                       // 4 MiB by default) can absorb.
                        std::string chunk(256 * 1024, 'y');
                        int n = msg == "more" ? 1 : 128;
                        for (int i = 0; i < n; ++i) {
@@ -109,6 +112,10 @@ TEST(LifecycleTest, SendReportsBufferedWhileThePeerIsBehind) {
                  .maxBackpressureBytes = 64 * 1024 * 1024});
   });
   RawClient c(server.port());
+  // A fixed receive buffer turns off the kernel's autotuning, so what the
+  // client side can absorb no longer depends on net.ipv4.tcp_rmem.
+  int small = 64 * 1024;
+  ASSERT_EQ(setsockopt(c.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
   c.upgrade();
   c.sendText("go");
   std::this_thread::sleep_for(300ms);  // let the server's socket buffer fill

@@ -95,6 +95,9 @@ struct SubscribeRequest {
   std::uint64_t offset = 0;
   std::string epoch{};
   bool joinPush = false;     // publish a join push for this client
+  // The most publications a recovery carries (0: no cap). A longer gap is
+  // answered with the newest this many and `recovered` false.
+  std::size_t maxRecovered = 0;
 };
 
 struct SubscribeOutcome {

@@ -59,6 +59,10 @@ struct WsBehavior {
   // The close code and reason a slow consumer is dropped with.
   std::uint16_t slowConsumerCloseCode = ws::close_code::PolicyViolation;
   std::string slowConsumerReason = "send queue over its byte limit (slow consumer)";
+  // Frames without message bytes (pings, pongs, and empty fragments that do
+  // not end a message) a connection may send per second; one more closes
+  // it with 1008. Counted over the loop's one-second sweep. 0: no limit.
+  std::uint16_t maxControlFramesPerSecond = 100;
   // With no data from the peer for half of this, the server sends a ping; with
   // none for all of it, the connection is closed (1001). Zero disables both.
   std::chrono::seconds idleTimeout{120};
@@ -97,6 +101,9 @@ struct ClientOptions {
 struct AppOptions {
   unsigned threads = 0;  // 0: one loop per core
   std::size_t maxConnections = 1'000'000;  // beyond it, new connections get HTTP 503
+  // Open connections one remote address (IPv4, or IPv6 /128) may hold;
+  // beyond it, new ones from that address get HTTP 503. 0: no limit.
+  std::size_t maxConnectionsPerAddress = 0;
   std::size_t maxHeadBytes = 8 * 1024;     // request head limit (HTTP 431)
   std::chrono::seconds handshakeTimeout{10};
   std::chrono::seconds closeTimeout{5};     // wait for the peer's close frame

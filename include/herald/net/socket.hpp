@@ -19,6 +19,10 @@ std::uint16_t localPort(int fd);
 
 // "address:port" of the peer, for logs.
 std::string peerAddress(int fd);
+// The peer's address without its port, as raw bytes (4 for IPv4, 16 for
+// IPv6; an IPv4-mapped IPv6 address gives its 4 IPv4 bytes): a key for
+// per-address limits. Empty when the peer is unknown.
+std::string peerHostKey(int fd);
 
 void setNoDelay(int fd);
 

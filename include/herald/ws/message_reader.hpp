@@ -17,6 +17,12 @@
 // its inflated size are each held to maxMessageBytes (1009, with no more
 // than the limit plus one 16 KiB chunk ever buffered), a corrupt stream is
 // 1007, and UTF-8 is checked on the inflated text as it comes out.
+//
+// Frames that carry no message bytes (control frames, and data frames that
+// are empty and not a message's last) cost the peer a few bytes and the
+// reader a whole frame's work, and no per-message limit sees them. Up to
+// setMaxEmptyFrames() of them are accepted between two resetFrameBudget()
+// calls (the connection calls it once a second); one more fails with 1008.
 
 #include <cstddef>
 #include <cstdint>
@@ -49,7 +55,7 @@ class MessageHandler {
 class MessageReader {
  public:
   explicit MessageReader(Role role = Role::Server, std::size_t maxMessageBytes = 64 * 1024)
-      : parser_(role), maxMessageBytes_(maxMessageBytes), role_(role) {}
+      : parser_(role), maxMessageBytes_(clampMessageBytes(maxMessageBytes)), role_(role) {}
 
   // Accept compressed messages from now on, as negotiated in the handshake
   // (call it before feeding the first frame). The reader owns the Inflater;
@@ -70,7 +76,12 @@ class MessageReader {
   // Whether a fragmented message is half-way through.
   bool inMessage() const { return inMessage_; }
   std::size_t maxMessageBytes() const { return maxMessageBytes_; }
+  // At most 4 GiB - 1; larger values are clamped.
   void setMaxMessageBytes(std::size_t n);
+  // Frames without message bytes accepted per budget period (see the file
+  // comment); 0: no limit.
+  void setMaxEmptyFrames(std::uint16_t n) { maxEmptyFrames_ = n; }
+  void resetFrameBudget() { emptyFrames_ = 0; }
   // Bytes of buffer the reader holds for a message or control frame still
   // arriving in pieces (capacity, not content); 0 between messages.
   std::size_t heldBytes() const;
@@ -96,14 +107,23 @@ class MessageReader {
   bool onPayload(std::string_view piece, Payload& direct, MessageHandler& handler);
   bool onFrameEnd(const Payload& direct, MessageHandler& handler);
   bool fail(MessageHandler& handler, std::uint16_t code, std::string_view reason);
+  static std::uint32_t clampMessageBytes(std::size_t n) {
+    return n > 0xffffffffu ? 0xffffffffu : static_cast<std::uint32_t>(n);
+  }
   bool inflated(Inflater::Status status, MessageHandler& handler);
   Pieces& pieces();
   std::size_t bufferedMessageBytes() const { return pieces_ ? pieces_->message.size() : 0; }
 
+  bool countEmptyFrame(MessageHandler& handler);
+
   FrameParser parser_;
-  std::size_t maxMessageBytes_;
   std::unique_ptr<Pieces> pieces_;      // see Pieces
   std::unique_ptr<Inflater> inflater_;  // set by enableDeflate()
+  // 32 and 16 bits: a connection holds one reader, and every byte of an
+  // idle connection counts (connection.cpp keeps it within 168 bytes).
+  std::uint32_t maxMessageBytes_;
+  std::uint16_t maxEmptyFrames_ = 0;  // 0: no limit
+  std::uint16_t emptyFrames_ = 0;     // since the last resetFrameBudget()
   Role role_;
   Utf8Validator utf8_;       // over the current text message
   Utf8Validator closeUtf8_;  // over the current close reason

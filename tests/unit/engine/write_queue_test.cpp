@@ -116,6 +116,37 @@ TEST_F(WriteQueueTest, MasksAClientFrame) {
   EXPECT_EQ(drain(), std::string("H\x01\x02\x03\x04\x01\x02", 7));
 }
 
+TEST_F(WriteQueueTest, MasksAPayloadThatSpansSeveralBlocks) {
+  WriteQueue q;
+  const ws::MaskKey key = {0x01, 0x02, 0x03, 0x04};
+  q.append(std::string(10, 'p'));  // the header starts mid-block
+  const std::string payload(40000, '\0');
+  q.appendMasked("HH", payload, key);
+  EXPECT_EQ(q.size(), 10u + 2u + 40000u);
+  std::string out;
+  while (!q.empty()) {
+    ASSERT_NE(q.flushTo(writer_), WriteQueue::FlushResult::Error);
+    out += drain();
+  }
+  out += drain();
+  ASSERT_EQ(out.size(), 40012u);
+  EXPECT_EQ(out.substr(0, 12), std::string(10, 'p') + "HH");
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    ASSERT_EQ(static_cast<unsigned char>(out[12 + i]), key[i % 4]) << "at payload byte " << i;
+}
+
+TEST_F(WriteQueueTest, BacklogHoldsLittleMoreThanItsBytes) {
+  // A peer that never reads, and a connection that keeps answering it with
+  // small frames (pongs, replies): 4 MiB of them.
+  WriteQueue q;
+  const std::string small(127, 's');
+  while (q.size() < 4 * 1024 * 1024) q.append("\x8a\x7f", small);
+  // One ever-doubling buffer would hold up to twice the backlog; blocks
+  // hold it plus one block and the segment array.
+  EXPECT_LE(q.heldBytes(), q.size() + 16 * 1024 + 2 * (q.size() / (16 * 1024) + 1) * 64 + 1024);
+  q.clear();
+}
+
 TEST_F(WriteQueueTest, ErrorWhenThePeerIsGone) {
   ::close(reader_);
   reader_ = -1;

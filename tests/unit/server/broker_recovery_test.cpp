@@ -40,6 +40,26 @@ TEST_F(BrokerRecoveryTest, RecoversEverythingAfterTheGivenOffset) {
   EXPECT_EQ(offsetsOf(out.publications), range(3, 5));
 }
 
+TEST_F(BrokerRecoveryTest, RecoveryWithinTheCapIsWhole) {
+  h.useMemory();
+  std::string epoch;
+  for (int i = 0; i < 5; ++i) epoch = h.publish(0, "news").epoch;
+  SubscribeOutcome out = h.recover(1, "news", 2, epoch, 3);
+  EXPECT_TRUE(out.recovered);
+  EXPECT_EQ(offsetsOf(out.publications), range(3, 5));
+}
+
+TEST_F(BrokerRecoveryTest, GapLongerThanTheCapGivesTheNewestAndIsNotRecovered) {
+  h.useMemory();
+  std::string epoch;
+  for (int i = 0; i < 5; ++i) epoch = h.publish(0, "news").epoch;
+  SubscribeOutcome out = h.recover(1, "news", 1, epoch, 2);
+  ASSERT_FALSE(out.failure);
+  EXPECT_FALSE(out.recovered) << "publications 2 and 3 are not in the reply";
+  EXPECT_EQ(offsetsOf(out.publications), range(4, 5));
+  EXPECT_EQ(out.top, 5u);
+}
+
 TEST_F(BrokerRecoveryTest, RecoveringFromTopRecoversNothingSuccessfully) {
   h.useMemory();
   std::string epoch;

@@ -112,8 +112,10 @@ class BrokerHarness {
                              const std::string& user = "u") {
     return subscribe(loop, SubscribeRequest{channel, {client, user, {}, {}}});
   }
-  SubscribeOutcome recover(unsigned loop, const std::string& channel, std::uint64_t offset, std::string epoch) {
+  SubscribeOutcome recover(unsigned loop, const std::string& channel, std::uint64_t offset, std::string epoch,
+                           std::size_t maxRecovered = 0) {
     SubscribeRequest r{channel, {"recoverer", "u", {}, {}}};
+    r.maxRecovered = maxRecovered;
     r.recover = true;
     r.offset = offset;
     r.epoch = std::move(epoch);

@@ -186,6 +186,15 @@ TEST(HandshakeTest, RefusesHttp10With400) {
   expectRefusal(req, Status::BadRequest);
 }
 
+TEST(HandshakeTest, RefusesRequestWithABodyWith400) {
+  // The body would otherwise be read as frames after the 101.
+  HttpResponse resp = expectRefusal(adding(upgradeRequest(), "Content-Length", "12"), Status::BadRequest);
+  EXPECT_NE(resp.body.find("body"), std::string::npos) << resp.body;
+  expectRefusal(adding(upgradeRequest(), "Transfer-Encoding", "chunked"), Status::BadRequest);
+  expectRefusal(adding(adding(upgradeRequest(), "Content-Length", "0"), "Content-Length", "0"), Status::BadRequest);
+  expectAccepted(acceptHandshake(adding(upgradeRequest(), "Content-Length", "0"), {}));
+}
+
 TEST(HandshakeTest, RefusesMissingOrRepeatedHostWith400) {
   expectRefusal(without(upgradeRequest(), "Host"), Status::BadRequest);
   expectRefusal(adding(upgradeRequest(), "host", "other.example.com"), Status::BadRequest);

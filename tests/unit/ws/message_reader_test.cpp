@@ -345,5 +345,39 @@ TEST(MessageReaderTest, StopFromAHandlerEndsTheStream) {
   }
 }
 
+TEST(MessageReaderTest, EmptyFramesWithinTheBudgetAreRead) {
+  // Pings, pongs and empty non-final fragments count; the final empty
+  // fragment and data-carrying frames do not.
+  ReadOutcome r = readEveryWay(concat({ping("a"), pong(""), text("", false), continuation("x", false),
+                                       continuation("", true), text("")}),
+                                {.maxEmptyFrames = 3});
+  EXPECT_EQ(r.events, (Events{pingEvent("a"), pongEvent(""), message("x"), message("")})) << r;
+  EXPECT_FALSE(r.ended);
+}
+
+TEST(MessageReaderTest, OneEmptyFrameOverTheBudgetFailsWith1008) {
+  expectError(concat({ping(""), pong(""), ping("")}), 1008, {.maxEmptyFrames = 2});
+  expectError(concat({text("", false), continuation("", false), continuation("", false)}), 1008,
+              {.maxEmptyFrames = 2});
+}
+
+TEST(MessageReaderTest, ResetFrameBudgetStartsANewPeriod) {
+  MessageReader reader;
+  reader.setMaxEmptyFrames(2);
+  test::Recorder rec;
+  std::string two = concat({ping(""), ping("")});
+  for (int period = 0; period < 5; ++period) {
+    std::string copy = two;
+    ASSERT_TRUE(reader.feed(copy.data(), copy.size(), rec)) << "period " << period;
+    reader.resetFrameBudget();
+  }
+  EXPECT_EQ(rec.events.size(), 10u);
+  std::string three = concat({ping(""), ping(""), ping("")});
+  EXPECT_FALSE(reader.feed(three.data(), three.size(), rec));
+  ASSERT_FALSE(rec.events.empty());
+  EXPECT_EQ(rec.events.back().kind, Event::Error);
+  EXPECT_EQ(rec.events.back().code, 1008);
+}
+
 }  // namespace
 }  // namespace herald::ws

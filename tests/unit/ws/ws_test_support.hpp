@@ -149,6 +149,7 @@ class Recorder : public ws::MessageHandler {
 struct ReaderConfig {
   ws::Role role = ws::Role::Server;
   std::size_t maxMessageBytes = 64 * 1024;
+  std::uint16_t maxEmptyFrames = 0;  // MessageReader::setMaxEmptyFrames
 };
 
 struct ReadOutcome {
@@ -207,6 +208,7 @@ inline ReadOutcome readChunksWith(ws::MessageReader& reader, const std::string& 
 inline ReadOutcome readChunks(const std::string& bytes, const std::vector<std::size_t>& sizes,
                               ReaderConfig cfg = {}) {
   ws::MessageReader reader(cfg.role, cfg.maxMessageBytes);
+  reader.setMaxEmptyFrames(cfg.maxEmptyFrames);
   return readChunksWith(reader, bytes, sizes);
 }
 
