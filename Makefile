@@ -46,10 +46,10 @@ test: test-release test-asan test-fuzz
 	@echo "make test: all tiers passed"
 
 test-release: build
-	cd build/release && $(CTEST) -L 'unit|integration|interop|e2e'
+	cd build/release && $(CTEST) -L 'unit|integration|interop|e2e|hostile'
 
 test-asan: asan
-	cd build/asan && $(CTEST) -L 'unit|integration|interop'
+	cd build/asan && $(CTEST) -L 'unit|integration|interop|hostile'
 
 test-fuzz: fuzz-build
 	cd build/fuzz && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -j $(JOBS) -L fuzz

@@ -14,6 +14,9 @@ namespace {
 
 std::int64_t toMs(std::chrono::seconds s) { return static_cast<std::int64_t>(s.count()) * 1000; }
 
+// Queued bytes past which further pings share one pending pong.
+constexpr std::size_t kPongBurstBytes = 64 * 1024;
+
 }  // namespace
 
 // The reader's events, forwarded to the connection. It lives on the stack
@@ -144,8 +147,10 @@ void Connection::onMessage(std::string_view payload, ws::Opcode opcode) {
 
 void Connection::onPing(std::string_view payload) {
   if (state_ != State::Open) return;
-  if (backlogged_) {
-    // The peer is not reading: keep one pong, for the latest ping.
+  // Pings are answered in order while writes keep up. Once the peer stops
+  // reading (or a burst of pings has queued kPongBurstBytes unsent), one
+  // pong waits, for the latest ping.
+  if (backlogged_ || out_.size() >= kPongBurstBytes) {
     auto& pending = extras().pendingPong;
     if (!pending) pending = std::make_unique<std::string>();
     pending->assign(payload);
@@ -342,6 +347,7 @@ void Connection::markDirty() {
 
 void Connection::flush() {
   if (state_ == State::Closed || state_ == State::Connecting) return;
+  if (!backlogged_) sendPendingPong();
   switch (out_.flushTo(stream_)) {
     case WriteQueue::FlushResult::Partial:
       backlogged_ = true;  // EPOLLOUT will tell us when the peer reads again
@@ -356,7 +362,7 @@ void Connection::flush() {
   }
   if (backlogged_) {
     backlogged_ = false;
-    sendPendingPong();  // queued, and written at the end of this iteration
+    sendPendingPong();  // queued, and written before this iteration ends
     if (state_ == State::Open && behavior().drain) behavior().drain(*this);
   }
   if (state_ == State::Draining && !shutWrite_ && out_.empty() && !isClient()) {

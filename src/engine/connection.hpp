@@ -110,8 +110,9 @@ class Connection final : public WebSocket, public net::IoHandler {
     std::any user;
     std::unique_ptr<ws::Deflater> deflater;  // set when permessage-deflate was negotiated
     // The payload of the latest ping that came while the peer was not
-    // reading our writes: at most one pong waits (RFC 6455 5.5.3 allows
-    // answering only the most recent ping), sent once the backlog drains.
+    // reading our writes (or during a burst of pings): at most one pong
+    // waits (RFC 6455 5.5.3 allows answering only the most recent ping),
+    // sent once the backlog drains.
     std::unique_ptr<std::string> pendingPong;
   };
   Extras& extras();
