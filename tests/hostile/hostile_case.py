@@ -31,9 +31,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from server_case import ServerCase  # noqa: E402
 
+# A sanitizer build (ctest sets HERALD_TEST_SANITIZED) runs the same
+# attacks to find memory errors; its RSS is shadow memory and quarantined
+# frees, so the memory bound is checked on the release build only, and its
+# slower server gets three times the latency bound.
+SANITIZED = os.environ.get("HERALD_TEST_SANITIZED") == "1"
+
 # Generous on purpose: a shared 2-core machine under load, and an attack in
 # progress. What it guards against is a starved loop (seconds), not jitter.
-BYSTANDER_MAX_SECONDS = 1.0
+BYSTANDER_MAX_SECONDS = 3.0 if SANITIZED else 1.0
 
 
 def read_status_kib(pid: int, field: str) -> int:
@@ -99,8 +105,9 @@ class HostileCase(ServerCase):
                 stop.set()
                 await prober
             growth = self.peak_rss_bytes() - before
-            self.assertLess(growth, rss_growth_limit,
-                            f"the server's peak RSS grew by {growth} bytes during the attack")
+            if not SANITIZED:
+                self.assertLess(growth, rss_growth_limit,
+                                f"the server's peak RSS grew by {growth} bytes during the attack")
             self.assertGreater(len(latencies), 0, "the bystander was never probed")
             worst = max(latencies)
             self.assertLess(worst, BYSTANDER_MAX_SECONDS,
