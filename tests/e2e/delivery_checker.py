@@ -116,6 +116,9 @@ threads = 2
 allow_anonymous = true
 commands_per_second = 5000
 command_burst = 10000
+# A subscriber may be away across several restarts while publishers go on:
+# its recovery must be whole, so the default cap of 300 is lifted here.
+recovery_max_publication_limit = 100000
 
 [api]
 key = "{API_KEY}"

@@ -7,6 +7,7 @@ import { Room, type RoomEvents } from './room';
 import { ROOM_NAME, ROOMS_CHANNEL, type RoomCreated } from './wire';
 
 export const DEFAULT_ROOM = 'lobby';
+const INDEX_PAGE = 100;
 
 export class RoomDirectory {
   readonly rooms = new Map<string, Room>();
@@ -22,10 +23,17 @@ export class RoomDirectory {
     this.ensure(DEFAULT_ROOM);
   }
 
+  // The whole index, a page at a time: the server caps one history reply
+  // (client.history_max_publication_limit, 300 by default).
   private async loadIndex(): Promise<void> {
     try {
-      const r = await this.client.history(ROOMS_CHANNEL, { limit: -1 });
-      for (const p of r.publications) this.learn(p.data);
+      let r = await this.client.history(ROOMS_CHANNEL, { limit: INDEX_PAGE });
+      for (;;) {
+        for (const p of r.publications) this.learn(p.data);
+        const last = r.publications[r.publications.length - 1];
+        if (!last || last.offset === undefined || last.offset >= r.offset) break;
+        r = await this.client.history(ROOMS_CHANNEL, { limit: INDEX_PAGE, since: { offset: last.offset, epoch: r.epoch } });
+      }
     } catch { /* the live publications still arrive */ }
   }
 
