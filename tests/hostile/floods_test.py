@@ -72,54 +72,41 @@ class FloodTest(HostileCase):
         ws.close()
         return code[0], sent
 
+    def expect_flood_closed(self, frame: bytes, before: list[bytes], code: int, what: str, **flood_options):
+        """Floods with `frame` while the bystander is probed; the server
+        must close the connection with `code`."""
+        async def attack():
+            got, sent = await asyncio.to_thread(self.flood, frame, before, **flood_options)
+            self.assertEqual(got, code, f"after {sent} {what}")
+        self.under_attack(attack, rss_growth_limit=16 * MiB)
+
     def test_pong_flood_after_connect_is_closed_with_1008(self):
         before = self.refusals().get("close_1008_frame_flood", 0)
-
-        async def attack():
-            code, sent = await asyncio.to_thread(
-                self.flood, RawWebSocket.frame(0xA), [connect_frame()], read_while_flooding=True)
-            self.assertEqual(code, 1008, f"after {sent} pongs")
-        self.under_attack(attack, rss_growth_limit=16 * MiB)
+        self.expect_flood_closed(RawWebSocket.frame(0xA), [connect_frame()], 1008, "pongs", read_while_flooding=True)
         self.assertGreater(self.refusals().get("close_1008_frame_flood", 0), before)
 
     def test_ping_flood_before_connect_is_closed_with_1008(self):
-        async def attack():
-            code, sent = await asyncio.to_thread(
-                self.flood, RawWebSocket.frame(0x9, b"p" * 125), [], read_while_flooding=True)
-            self.assertEqual(code, 1008, f"after {sent} pings")
-        self.under_attack(attack, rss_growth_limit=16 * MiB)
+        self.expect_flood_closed(RawWebSocket.frame(0x9, b"p" * 125), [], 1008, "pings", read_while_flooding=True)
 
     def test_ping_flood_while_never_reading_is_closed_and_memory_bounded(self):
-        # 125-byte pings, and the client never reads its pongs: a small
-        # receive buffer so the kernel cannot absorb them either.
-        async def attack():
-            code, sent = await asyncio.to_thread(
-                self.flood, RawWebSocket.frame(0x9, b"p" * 125), [connect_frame()], read_while_flooding=False,
-                rcvbuf=4096, seconds=3)
-            # It reads only now: the close frame is behind at most the pongs
-            # of the first second.
-            self.assertEqual(code, 1008, f"after {sent} pings")
-        self.under_attack(attack, rss_growth_limit=16 * MiB)
+        # 125-byte pings, and the client never reads its pongs (a small
+        # receive buffer, so the kernel cannot absorb them either). It reads
+        # only at the end: the close frame is behind the pongs of the first
+        # second at most.
+        self.expect_flood_closed(RawWebSocket.frame(0x9, b"p" * 125), [connect_frame()], 1008, "pings",
+                                 read_while_flooding=False, rcvbuf=4096, seconds=3)
 
     def test_empty_fragment_flood_is_closed_with_1008(self):
-        async def attack():
-            first = RawWebSocket.frame(0x1, b"", fin=False)
-            code, sent = await asyncio.to_thread(
-                self.flood, RawWebSocket.frame(0x0, b"", fin=False), [connect_frame(), first],
-                read_while_flooding=True)
-            self.assertEqual(code, 1008, f"after {sent} empty fragments")
-        self.under_attack(attack, rss_growth_limit=16 * MiB)
+        first = RawWebSocket.frame(0x1, b"", fin=False)
+        self.expect_flood_closed(RawWebSocket.frame(0x0, b"", fin=False), [connect_frame(), first], 1008,
+                                 "empty fragments", read_while_flooding=True)
 
     def test_fragments_past_the_message_limit_are_closed_with_1009(self):
         # 1-byte fragments of one endless message: the reader buffers at most
         # max_message_bytes (64 KiB) of it.
-        async def attack():
-            first = RawWebSocket.frame(0x1, b"[", fin=False)
-            code, sent = await asyncio.to_thread(
-                self.flood, RawWebSocket.frame(0x0, b" ", fin=False), [connect_frame(), first],
-                read_while_flooding=True)
-            self.assertEqual(code, 1009, f"after {sent} fragments")
-        self.under_attack(attack, rss_growth_limit=16 * MiB)
+        first = RawWebSocket.frame(0x1, b"[", fin=False)
+        self.expect_flood_closed(RawWebSocket.frame(0x0, b" ", fin=False), [connect_frame(), first], 1009,
+                                 "fragments", read_while_flooding=True)
 
     def test_paced_pings_within_the_rate_are_answered(self):
         # The limit is a rate, not a count: a client pinging 20 times a
