@@ -11,7 +11,7 @@ Connection::Connection(const std::filesystem::path& path) : path_(path.string())
     const std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close_v2(db_);
     db_ = nullptr;
-    throw SqliteError("history store: cannot open database " + path_ + ": " + why);
+    throw SqliteError("history store: cannot open database " + path_ + ": " + why, rc);
   }
   sqlite3_extended_result_codes(db_, 1);
   // Readers may meet the writer's checkpoint or WAL recovery; wait, not fail.
@@ -37,7 +37,8 @@ std::string Connection::queryText(const char* sql) {
 }
 
 void Connection::fail(std::string_view what) const {
-  throw SqliteError("history store " + path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));
+  throw SqliteError("history store " + path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_),
+                    sqlite3_extended_errcode(db_));
 }
 
 Statement::Statement(Connection& db, const char* sql) : db_(db) {
@@ -74,7 +75,7 @@ bool Statement::step() {
   std::string what = std::string("\"") + sqlite3_sql(stmt_) + "\"";
   std::string msg = sqlite3_errmsg(db_.get());
   reset();
-  throw SqliteError("history store " + db_.path() + ": " + what + ": " + msg);
+  throw SqliteError("history store " + db_.path() + ": " + what + ": " + msg, rc);
 }
 
 void Statement::run() {

@@ -1,8 +1,10 @@
 #pragma once
 // A thin RAII layer over the SQLite C API for the history store: a
 // connection, a prepared statement, and one exception type. Every failure
-// throws SqliteError with SQLite's message and the database path, so the
-// callers decide once, per request or per load, what a failure means.
+// throws SqliteError with SQLite's message, the database path and SQLite's
+// (extended) result code, so the callers decide once, per request or per
+// load, what a failure means -- and can tell a damaged file (corruption())
+// from a full disk or a busy lock.
 
 #include <sqlite3.h>
 
@@ -16,7 +18,16 @@ namespace herald::store::detail {
 
 class SqliteError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // `code`: SQLite's extended result code, 0 for failures SQLite did not report.
+  explicit SqliteError(const std::string& message, int code = 0) : std::runtime_error(message), code_(code) {}
+  int code() const { return code_; }
+  // SQLITE_CORRUPT or SQLITE_NOTADB, with any extended code: the file's
+  // bytes are not a sound database, whatever the statement was.
+  bool corruption() const { return isCorruption(code_); }
+  static bool isCorruption(int code) { return (code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB; }
+
+ private:
+  int code_;
 };
 
 class Connection {

@@ -11,6 +11,7 @@
 
 #include "history_rules.hpp"
 #include "sqlite_history_detail.hpp"
+#include "sqlite_integrity.hpp"
 
 namespace herald::store {
 
@@ -49,6 +50,10 @@ SqliteHistory::SqliteHistory(const std::filesystem::path& dataDir, Options optio
     throw std::runtime_error("history store: this SQLite library was built without thread support");
   }
   if (!options_.clock) options_.clock = systemNowMs;
+  // Before anything opens the file for writing: see "Damage" in the header.
+  if (std::optional<std::string> problem = detail::findDamage(path_)) {
+    damage_ = Damage{std::move(*problem), detail::quarantine(path_, std::chrono::system_clock::now())};
+  }
   writer_ = std::make_unique<detail::SqliteWriter>(path_, options_.syncEveryCommit);
   // One reader now, so an unreadable database fails here and not at the
   // first load().

@@ -35,6 +35,17 @@
 // row, and the writer also drops expired publications every
 // Options::trimInterval using them and Options::clock. load() applies its
 // own limits at its nowMs to what it returns.
+//
+// Damage: before opening an existing database the constructor checks it
+// (its -wal's checksums, then PRAGMA quick_check; docs/storage.md has what
+// it costs). A damaged file is never used, repaired or deleted: it and its
+// -wal and -shm are renamed to history.db.damaged-<UTC time> beside it, and
+// a new, empty database takes its place, so every channel gets a new epoch
+// and subscribers recovering an old position are told it is gone, rather
+// than shown a history with holes. damage() says what was found and where
+// the files went; the caller decides how loudly to say it (this library
+// never logs). A failure of the check that is not damage (permissions, a
+// lock, an I/O error) is a constructor error and moves nothing.
 
 #include <atomic>
 #include <chrono>
@@ -45,6 +56,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -75,9 +87,19 @@ class SqliteHistory final : public broker::HistoryStore {
     std::string fileName = "history.db";
   };
 
-  // Opens (creating when missing) `dataDir` and the database in it, and
-  // starts the writer. Throws std::runtime_error naming the path when the
-  // directory or the database cannot be created, opened or initialised.
+  // What the constructor's check found in an existing database.
+  struct Damage {
+    std::string problem;  // one line: quick_check's first findings, SQLite's error, or the -wal's problem
+    // The damaged files as renamed, the database's first (then its -wal and
+    // -shm, when they existed); only a -wal when it had no database.
+    std::vector<std::filesystem::path> movedTo;
+  };
+
+  // Opens (creating when missing) `dataDir` and the database in it, after
+  // checking an existing one (see Damage in the file comment), and starts
+  // the writer. Throws std::runtime_error naming the path when the directory
+  // or the database cannot be created, checked, opened or initialised, or a
+  // damaged one cannot be moved aside.
   explicit SqliteHistory(const std::filesystem::path& dataDir);
   SqliteHistory(const std::filesystem::path& dataDir, Options options);
   // Flushes, then stops and joins the writer.
@@ -98,6 +120,9 @@ class SqliteHistory final : public broker::HistoryStore {
 
   // The database file.
   const std::filesystem::path& databasePath() const { return path_; }
+  // What the start-up check found, when the database it found was damaged
+  // (and moved aside; this store started a new one).
+  const std::optional<Damage>& damage() const { return damage_; }
   // Transactions the writer has committed so far (for metrics and tests).
   std::uint64_t commitCount() const { return commits_.load(std::memory_order_relaxed); }
   // Called on the writer thread after every commit with how long the commit
@@ -120,6 +145,7 @@ class SqliteHistory final : public broker::HistoryStore {
 
   std::filesystem::path path_;
   Options options_;
+  std::optional<Damage> damage_;
   std::unique_ptr<detail::SqliteWriter> writer_;
 
   std::mutex mutex_;  // guards everything down to stop_
