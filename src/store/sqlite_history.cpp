@@ -130,6 +130,20 @@ void SqliteHistory::setCommitObserver(std::function<void(std::chrono::microsecon
   observer_ = std::move(observer);
 }
 
+std::optional<std::string> SqliteHistory::corruptionSeen() const {
+  std::lock_guard lock(corruptionMutex_);
+  return corruption_;
+}
+
+void SqliteHistory::noteCorruption(const std::string& error) {
+  {
+    std::lock_guard lock(corruptionMutex_);
+    if (corruption_) return;
+    corruption_ = error;
+  }
+  if (options_.onCorruption) options_.onCorruption(error);
+}
+
 ChannelStream SqliteHistory::load(std::string_view channel, const HistoryLimits& limits, std::int64_t nowMs) {
   {
     // Read the caller's own writes: wait for the requests of this channel
@@ -138,6 +152,16 @@ ChannelStream SqliteHistory::load(std::string_view channel, const HistoryLimits&
     std::unique_lock lock(mutex_);
     committed_.wait(lock, [&] { return pending_.find(channel) == pending_.end(); });
   }
+  try {
+    return readOrCreate(channel, limits, nowMs);
+  } catch (const detail::SqliteError& e) {
+    // Met by a reader. The writer's own damage is noted by run().
+    if (e.corruption()) noteCorruption(e.what());
+    throw;
+  }
+}
+
+ChannelStream SqliteHistory::readOrCreate(std::string_view channel, const HistoryLimits& limits, std::int64_t nowMs) {
   std::unique_ptr<detail::SqliteReader> reader = borrowReader();
   // On an exception the reader is dropped with it, not reused.
   std::optional<ChannelStream> stream = reader->read(channel, limits, nowMs);
@@ -203,6 +227,8 @@ void SqliteHistory::run() {
     }
     if (batch.empty()) continue;
     const std::optional<std::chrono::microseconds> took = writer_->applyBatch(batch, options_.clock());
+    // Said before the failures it causes are reported.
+    if (std::optional<std::string> corruption = writer_->takeCorruption()) noteCorruption(*corruption);
     if (took) {
       commits_.fetch_add(1, std::memory_order_relaxed);
       std::lock_guard lock(observerMutex_);

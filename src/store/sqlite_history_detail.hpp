@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "herald/broker/history_store.hpp"
@@ -51,8 +52,13 @@ class SqliteWriter {
   // committed (then every result is an error).
   std::optional<std::chrono::microseconds> applyBatch(std::vector<std::unique_ptr<SqliteRequest>>& batch,
                                                       std::int64_t nowMs);
+  // The first SQLITE_CORRUPT / SQLITE_NOTADB error applyBatch met since the
+  // last call, if any.
+  std::optional<std::string> takeCorruption() { return std::exchange(corruption_, std::nullopt); }
 
  private:
+  // Remembers `e` when it says the file is damaged; returns it.
+  const SqliteError& seen(const SqliteError& e);
   broker::StoreResult apply(SqliteRequest& r, std::int64_t nowMs);
   broker::StoreResult append(SqliteRequest& r);
   void remove(const std::string& channel);
@@ -68,6 +74,7 @@ class SqliteWriter {
   Statement begin_, commit_, rollback_, savepoint_, release_, rollbackTo_;
   Statement selectChannel_, insertChannel_, updateChannel_, setExpiry_, dueChannels_;
   Statement insertPub_, deleteAll_, deleteUpTo_, firstUnexpired_, oldestTime_;
+  std::optional<std::string> corruption_;
 };
 
 class SqliteReader {

@@ -96,22 +96,24 @@ std::string encodeTags(const std::vector<std::pair<std::string, std::string>>& t
 
 std::vector<std::pair<std::string, std::string>> decodeTags(std::string_view text) {
   std::vector<std::pair<std::string, std::string>> tags;
-  auto next = [&text]() {
+  // Only encodeTags writes this column: other bytes in it are damage.
+  const auto corrupt = [] { return SqliteError("history store: corrupt tags", SQLITE_CORRUPT); };
+  auto next = [&text, &corrupt]() {
     const std::size_t colon = text.find(':');
-    if (colon == std::string_view::npos || colon == 0 || colon > 10) throw SqliteError("history store: corrupt tags");
+    if (colon == std::string_view::npos || colon == 0 || colon > 10) throw corrupt();
     std::size_t n = 0;
     for (char c : text.substr(0, colon)) {
-      if (c < '0' || c > '9') throw SqliteError("history store: corrupt tags");
+      if (c < '0' || c > '9') throw corrupt();
       n = n * 10 + static_cast<std::size_t>(c - '0');
     }
-    if (text.size() < colon + 1 + n + 1 || text[colon + 1 + n] != ',') throw SqliteError("history store: corrupt tags");
+    if (text.size() < colon + 1 + n + 1 || text[colon + 1 + n] != ',') throw corrupt();
     std::string s(text.substr(colon + 1, n));
     text.remove_prefix(colon + 1 + n + 1);
     return s;
   };
   while (!text.empty()) {
     std::string k = next();
-    if (text.empty()) throw SqliteError("history store: corrupt tags");
+    if (text.empty()) throw corrupt();
     std::string v = next();
     tags.emplace_back(std::move(k), std::move(v));
   }
@@ -152,7 +154,7 @@ std::optional<std::chrono::microseconds> SqliteWriter::applyBatch(std::vector<st
   try {
     begin_.run();
   } catch (const SqliteError& e) {
-    failAll(e.what());
+    failAll(seen(e).what());
     return std::nullopt;
   }
   for (auto& r : batch) {
@@ -164,6 +166,7 @@ std::optional<std::chrono::microseconds> SqliteWriter::applyBatch(std::vector<st
       if (!r->result.ok) rollbackTo_.run();
       release_.run();
     } catch (const SqliteError& e) {
+      seen(e);
       if (db_.autocommit()) {
         // SQLite rolled the whole transaction back (disk full, I/O error):
         // the requests applied before this one are gone with it.
@@ -175,6 +178,7 @@ std::optional<std::chrono::microseconds> SqliteWriter::applyBatch(std::vector<st
         rollbackTo_.run();
         release_.run();
       } catch (const SqliteError& e2) {
+        seen(e2);
         sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
         failAll(std::string("not stored, the batch's transaction failed: ") + e2.what());
         return std::nullopt;
@@ -185,11 +189,17 @@ std::optional<std::chrono::microseconds> SqliteWriter::applyBatch(std::vector<st
   try {
     commit_.run();
   } catch (const SqliteError& e) {
+    seen(e);
     if (!db_.autocommit()) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     failAll(std::string("not stored, commit failed: ") + e.what());
     return std::nullopt;
   }
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+}
+
+const SqliteError& SqliteWriter::seen(const SqliteError& e) {
+  if (e.corruption() && !corruption_) corruption_ = e.what();
+  return e;
 }
 
 StoreResult SqliteWriter::apply(SqliteRequest& r, std::int64_t nowMs) {

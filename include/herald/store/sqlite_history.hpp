@@ -45,7 +45,10 @@
 // than shown a history with holes. damage() says what was found and where
 // the files went; the caller decides how loudly to say it (this library
 // never logs). A failure of the check that is not damage (permissions, a
-// lock, an I/O error) is a constructor error and moves nothing.
+// lock, an I/O error) is a constructor error and moves nothing. Damage met
+// later, while running (SQLITE_CORRUPT or SQLITE_NOTADB in a load or a
+// batch), fails that load or batch as any store error does, and is reported
+// once through Options::onCorruption; the file stays in use.
 
 #include <atomic>
 #include <chrono>
@@ -85,6 +88,12 @@ class SqliteHistory final : public broker::HistoryStore {
     std::function<std::int64_t()> clock{};
     // The database file's name inside the data directory.
     std::string fileName = "history.db";
+    // Called once, with the error, the first time a load or the writer meets
+    // SQLITE_CORRUPT or SQLITE_NOTADB (or a tags column encodeTags did not
+    // write): the file was damaged under the running store. Runs on that
+    // load's thread or on the writer thread, before the failure is
+    // reported; must not throw.
+    std::function<void(const std::string&)> onCorruption{};
   };
 
   // What the constructor's check found in an existing database.
@@ -123,6 +132,8 @@ class SqliteHistory final : public broker::HistoryStore {
   // What the start-up check found, when the database it found was damaged
   // (and moved aside; this store started a new one).
   const std::optional<Damage>& damage() const { return damage_; }
+  // The error Options::onCorruption was called with, once it has been.
+  std::optional<std::string> corruptionSeen() const;
   // Transactions the writer has committed so far (for metrics and tests).
   std::uint64_t commitCount() const { return commits_.load(std::memory_order_relaxed); }
   // Called on the writer thread after every commit with how long the commit
@@ -142,6 +153,8 @@ class SqliteHistory final : public broker::HistoryStore {
   void finishBatch(std::vector<std::unique_ptr<detail::SqliteRequest>>& batch);
   std::unique_ptr<detail::SqliteReader> borrowReader();
   void giveBackReader(std::unique_ptr<detail::SqliteReader> reader);
+  broker::ChannelStream readOrCreate(std::string_view channel, const broker::HistoryLimits& limits, std::int64_t nowMs);
+  void noteCorruption(const std::string& error);
 
   std::filesystem::path path_;
   Options options_;
@@ -162,6 +175,9 @@ class SqliteHistory final : public broker::HistoryStore {
 
   std::mutex observerMutex_;
   std::function<void(std::chrono::microseconds, std::size_t)> observer_;
+
+  mutable std::mutex corruptionMutex_;
+  std::optional<std::string> corruption_;
 
   std::atomic<std::uint64_t> commits_{0};
   std::thread thread_;

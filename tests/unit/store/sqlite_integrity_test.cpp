@@ -3,8 +3,8 @@
 // table overwritten, a -wal of garbage or with a bad frame, each found at
 // start-up, moved aside with its bytes intact, and replaced by a new
 // database whose channels have new epochs; a sound database, with or
-// without a live -wal, left exactly as it was. Every damage is
-// deterministic (fixed seeds and offsets).
+// without a live -wal, left exactly as it was; damage met while running
+// reported once. Every damage is deterministic (fixed seeds and offsets).
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -421,6 +421,68 @@ TEST(SqliteIntegrityTest, NewerSchemaIsAReadableErrorAndMovesNothing) {
   }
   EXPECT_TRUE(damagedFiles(dir).empty());
   EXPECT_TRUE(readFile(dbOf(dir)) == bytes);
+}
+
+// Reports of Options::onCorruption, from any thread.
+struct CorruptionReports {
+  std::mutex m;
+  std::vector<std::string> seen;
+
+  SqliteHistory::Options options() {
+    SqliteHistory::Options o = noPeriodicTrim();
+    o.onCorruption = [this](const std::string& error) {
+      std::lock_guard lock(m);
+      seen.push_back(error);
+    };
+    return o;
+  }
+  std::size_t count() {
+    std::lock_guard lock(m);
+    return seen.size();
+  }
+};
+
+// Damages, under the running store, the page that channel "b"'s next
+// append and its load both need (the store has read no publication yet).
+void damageUnderTheStore(const test::TempDir& dir) {
+  overwrite(dbOf(dir), publicationsLeafOffset(dbOf(dir)), std::string(64, '\xab'));
+}
+
+TEST(SqliteIntegrityTest, CorruptionMetByALoadIsReportedOnce) {
+  test::TempDir dir;
+  const auto epochs = makeHistory(dir);
+  CorruptionReports reports;
+  SqliteHistory store(dir.path(), reports.options());
+  ASSERT_FALSE(store.damage().has_value());
+  EXPECT_FALSE(store.corruptionSeen().has_value());
+  damageUnderTheStore(dir);
+  EXPECT_THROW(store.load("b", kKeepAll, kT0), std::runtime_error);
+  EXPECT_EQ(reports.count(), 1u);
+  EXPECT_THROW(store.load("b", kKeepAll, kT0), std::runtime_error);
+  EXPECT_FALSE(appendAndWait(store, "b", epochs.at("b"), {pub(kPerChannel + 1)}).ok);
+  ASSERT_EQ(reports.count(), 1u);
+  EXPECT_NE(reports.seen[0].find(dbOf(dir).string()), std::string::npos) << reports.seen[0];
+  EXPECT_NE(reports.seen[0].find("malformed"), std::string::npos) << reports.seen[0];
+  EXPECT_EQ(store.corruptionSeen(), reports.seen[0]);
+  EXPECT_TRUE(damagedFiles(dir).empty());  // in use: never moved under the running store
+}
+
+TEST(SqliteIntegrityTest, CorruptionMetByTheWriterIsReportedBeforeTheFailure) {
+  test::TempDir dir;
+  const auto epochs = makeHistory(dir);
+  CorruptionReports reports;
+  SqliteHistory store(dir.path(), reports.options());
+  damageUnderTheStore(dir);
+  std::promise<std::pair<StoreResult, std::size_t>> done;
+  store.append("b", epochs.at("b"), {pub(kPerChannel + 1)}, kKeepAll,
+               [&](StoreResult r) { done.set_value({r, reports.count()}); });
+  const auto [result, reportsBefore] = done.get_future().get();
+  EXPECT_FALSE(result.ok);
+  EXPECT_NE(result.error.find("malformed"), std::string::npos) << result.error;
+  EXPECT_EQ(reportsBefore, 1u);
+  EXPECT_THROW(store.load("b", kKeepAll, kT0), std::runtime_error);
+  ASSERT_EQ(reports.count(), 1u);
+  EXPECT_NE(reports.seen[0].find(dbOf(dir).string()), std::string::npos) << reports.seen[0];
 }
 
 }  // namespace
