@@ -74,6 +74,9 @@ ChannelState* channelState(Shard& shard, const ChannelResolver& resolver, const 
       state->stream.assign(std::make_move_iterator(loaded.publications.begin()),
                            std::make_move_iterator(loaded.publications.end()));
     } catch (const std::exception& e) {
+      // Error 100 for the caller, with this message (the HTTP API shows it).
+      // A damaged file is also reported by the store itself, which the
+      // server logs (SqliteHistory::Options::onCorruption).
       failure = internal(std::string("cannot load the channel's history: ") + e.what());
       return nullptr;
     }

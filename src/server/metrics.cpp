@@ -69,6 +69,9 @@ std::string Metrics::render(const Snapshot& s) const {
   metric(out, "herald_history_commits_total", "counter", "History store commits (each may hold many publications).",
          get(historyCommits));
   commitLatency.render(out, "herald_history_commit_seconds", "Time from a history append to its commit.");
+  metric(out, "herald_history_store_damaged", "gauge",
+         "1 when the history database was found damaged, at start-up or since (see the log and docs/operations.md).",
+         s.historyStoreDamaged ? 1 : 0);
   if (s.redis) {
     const broker::RedisStats& r = *s.redis;
     metric(out, "herald_redis_commands_total", "counter", "Commands sent to Redis (round trips).", r.commands);

@@ -57,6 +57,9 @@ struct Metrics {
     // What the engine refused (handshakes, protocol errors, overload), by reason.
     std::vector<std::pair<std::string_view, std::uint64_t>> engineRefusals{};
     std::optional<broker::RedisStats> redis{};  // with [engine] type = "redis"
+    // The SQLite history store found its file damaged, at start-up (moved
+    // aside, history started afresh) or while running.
+    bool historyStoreDamaged = false;
   };
   std::string render(const Snapshot& snapshot) const;
 

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <filesystem>
 #include <set>
+#include <vector>
 #include <unistd.h>
 
 #include "app_host.hpp"
@@ -33,6 +35,40 @@ bool anyDurableHistory(const ServerConfig& c) {
   for (const auto& ns : c.namespaces)
     if (ns.options.historyEnabled() && ns.options.durable) return true;
   return false;
+}
+
+// One loud line each: what the history store found, what it did, where to read on.
+constexpr const char* kDamageAdvice = "See docs/operations.md, \"A damaged history file\".";
+
+std::string joinPaths(const std::vector<std::filesystem::path>& paths) {
+  std::string out;
+  for (const auto& p : paths) {
+    if (!out.empty()) out += ", ";
+    out += p.string();
+  }
+  return out;
+}
+
+std::unique_ptr<store::SqliteHistory> openSqliteHistory(const std::string& dataDirSetting) {
+  // Absolute, so that the log says where the files are whatever the reader's
+  // working directory.
+  const std::filesystem::path dataDir = std::filesystem::absolute(dataDirSetting);
+  store::SqliteHistory::Options options;
+  const std::string path = (dataDir / options.fileName).string();
+  options.onCorruption = [path](const std::string& error) {
+    spdlog::error("history store damaged while running: {}. Channels whose history is in the damaged part fail "
+                  "with error 100 from now on. Stop the server: {} is damaged, and the next start moves it aside "
+                  "and starts history afresh. {}",
+                  error, path, kDamageAdvice);
+  };
+  auto sqlite = std::make_unique<store::SqliteHistory>(dataDir, std::move(options));
+  if (const auto& d = sqlite->damage()) {
+    spdlog::error("history store damaged: {}: {}. Moved aside, untouched, to {}; history starts afresh in a new {}: "
+                  "every channel gets a new epoch, and clients recovering an older position are told "
+                  "recovered: false. {}",
+                  path, d->problem, joinPaths(d->movedTo), path, kDamageAdvice);
+  }
+  return sqlite;
 }
 
 std::string hostName() {
@@ -80,8 +116,10 @@ struct Server::Parts {
             .messagesOut = c.messagesOut,
             .bytesOut = c.bytesOut,
             .engineRefusals = app.refusals(),
-            .redis = redisBroker ? std::optional(redisBroker->redisStats()) : std::nullopt};
+            .redis = redisBroker ? std::optional(redisBroker->redisStats()) : std::nullopt,
+            .historyStoreDamaged = historyStoreDamaged()};
   }
+  bool historyStoreDamaged() const { return sqlite && (sqlite->damage() || sqlite->corruptionSeen()); }
 
   // This node as /api/info and the node registry show it. Loop 0.
   std::string nodeUid = redis::newEpoch() + redis::newEpoch();
@@ -117,6 +155,7 @@ struct Server::Parts {
     proto::appendUint(j, static_cast<std::uint64_t>(inRate.load(std::memory_order_relaxed) + 0.5));
     j += ",\"messages_out_per_second\":";
     proto::appendUint(j, static_cast<std::uint64_t>(outRate.load(std::memory_order_relaxed) + 0.5));
+    if (historyStoreDamaged()) j += ",\"history_store_damaged\":true";
     j += '}';
     return j;
   }
@@ -178,7 +217,7 @@ Server::Server(ServerConfig config) {
     p.redisBroker->start();
   } else {
     if (anyDurableHistory(p.config)) {
-      p.sqlite = std::make_unique<store::SqliteHistory>(p.config.dataDir);
+      p.sqlite = openSqliteHistory(p.config.dataDir);
       p.sqlite->setCommitObserver([&m = p.metrics](std::chrono::microseconds latency, std::size_t) {
         m.historyCommits.fetch_add(1, std::memory_order_relaxed);
         m.commitLatency.observe(latency);

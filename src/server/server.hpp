@@ -13,7 +13,9 @@ namespace herald::server {
 class Server {
  public:
   // Opens the history database; throws std::runtime_error with a readable
-  // message when it cannot (and ConfigError for unusable settings).
+  // message when it cannot (and ConfigError for unusable settings). A
+  // damaged database is moved aside, logged at error level, and replaced by
+  // a new one (docs/operations.md, "A damaged history file").
   explicit Server(ServerConfig config);
   ~Server();
 
