@@ -26,7 +26,9 @@ constexpr std::size_t kWalHeaderBytes = 32;
 constexpr std::size_t kFrameHeaderBytes = 24;
 constexpr std::uint32_t kWalMagic = 0x377f0682;  // | 1: checksums over big-endian words
 constexpr std::uint32_t kWalVersion = 3007000;
-// Lines of quick_check's report kept in the one-line problem.
+// quick_check stops after this many findings (a badly damaged file has
+// thousands); the first kReportedLines make the one-line problem.
+constexpr std::size_t kCheckLimit = 10;
 constexpr std::size_t kReportedLines = 3;
 
 std::uint32_t bigEndian32(const unsigned char* p) {
@@ -74,7 +76,8 @@ std::optional<std::string> quickCheck(const std::filesystem::path& path, bool ha
     }
     db.exec("PRAGMA query_only=1");
     // Preparing reads the schema: a file that is not a database fails here.
-    Statement check(db, "PRAGMA quick_check(10)");
+    const std::string sql = "PRAGMA quick_check(" + std::to_string(kCheckLimit) + ")";
+    Statement check(db, sql.c_str());
     std::vector<std::string> lines;
     while (check.step()) {
       const std::string row = check.text(0);
@@ -93,7 +96,11 @@ std::optional<std::string> quickCheck(const std::filesystem::path& path, bool ha
       if (i) problem += "; ";
       problem += lines[i];
     }
-    if (lines.size() > kReportedLines) problem += "; and " + std::to_string(lines.size() - kReportedLines) + " more";
+    if (lines.size() >= kCheckLimit) {
+      problem += "; and more";
+    } else if (lines.size() > kReportedLines) {
+      problem += "; and " + std::to_string(lines.size() - kReportedLines) + " more";
+    }
     if (lines.empty()) problem += "no answer";
     return problem;
   } catch (const SqliteError& e) {
