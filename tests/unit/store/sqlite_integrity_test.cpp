@@ -19,7 +19,6 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -184,6 +183,19 @@ std::uint64_t publicationsLeafOffset(const fs::path& db) {
   return (page - 1) * pageSize;
 }
 
+// "history.db.damaged-yyyymmddThhmmssZ". (Checked by hand: g++ 12 warns
+// inside <regex> under the sanitizer build's -O1.)
+bool isDamagedName(const std::string& name) {
+  const std::string prefix = "history.db.damaged-";
+  if (name.size() != prefix.size() + 16 || name.compare(0, prefix.size(), prefix) != 0) return false;
+  const std::string stamp = name.substr(prefix.size());
+  for (std::size_t i = 0; i < stamp.size(); ++i) {
+    const bool digit = stamp[i] >= '0' && stamp[i] <= '9';
+    if (i == 8 ? stamp[i] != 'T' : i == 15 ? stamp[i] != 'Z' : !digit) return false;
+  }
+  return true;
+}
+
 // After a damaged start: the files are under the names reported, and no
 // others.
 void expectMovedAside(const test::TempDir& dir, const SqliteHistory& store) {
@@ -192,9 +204,7 @@ void expectMovedAside(const test::TempDir& dir, const SqliteHistory& store) {
   EXPECT_FALSE(d.problem.empty());
   ASSERT_FALSE(d.movedTo.empty());
   EXPECT_EQ(d.movedTo[0].parent_path(), dir.path());
-  EXPECT_TRUE(std::regex_match(d.movedTo[0].filename().string(),
-                               std::regex(R"(history\.db\.damaged-\d{8}T\d{6}Z)")))
-      << d.movedTo[0];
+  EXPECT_TRUE(isDamagedName(d.movedTo[0].filename().string())) << d.movedTo[0];
   for (const fs::path& p : d.movedTo) EXPECT_TRUE(fs::exists(p)) << p;
   EXPECT_EQ(damagedFiles(dir), [&] {
     auto v = d.movedTo;
