@@ -282,11 +282,48 @@ def node_message_seeds():
     }
 
 
+def pb_key(number, wire_type):
+    return leb(number << 3 | wire_type)
+
+
+def pb_bytes(number, value):
+    return pb_key(number, 2) + field(value)
+
+
+def pb_varint(number, value):
+    return pb_key(number, 0) + leb(value)
+
+
+def proto_protobuf_seeds():
+    """Protobuf client frames: varint-delimited Commands (src/proto/client.proto)."""
+    connect = pb_varint(1, 1) + pb_bytes(4, pb_bytes(1, b"token") + pb_bytes(2, b'{"a":1}') +
+                                         pb_bytes(3, pb_bytes(1, b"news") + pb_bytes(2, pb_varint(3, 1) + pb_varint(7, 5) +
+                                                                                     pb_bytes(6, b"ep"))))
+    subscribe = pb_varint(1, 2) + pb_bytes(5, pb_bytes(1, b"chat:a") + pb_varint(3, 1) + pb_bytes(6, b"ep") +
+                                           pb_varint(7, 9) + pb_varint(10, 1) + pb_varint(11, 1))
+    publish = pb_varint(1, 3) + pb_bytes(7, pb_bytes(1, b"chat:a") + pb_bytes(2, b"\x00\xffbinary"))
+    history = pb_varint(1, 4) + pb_bytes(10, pb_bytes(1, b"chat:a") + pb_varint(7, 10) +
+                                         pb_bytes(8, pb_varint(1, 3) + pb_bytes(2, b"ep")) + pb_varint(9, 1))
+    rpc = pb_varint(1, 5) + pb_bytes(13, pb_bytes(1, b"{}") + pb_bytes(2, b"method"))
+    ping = pb_varint(1, 6) + pb_bytes(11, b"")
+    send = pb_bytes(12, pb_bytes(1, b"hello"))
+    sub_refresh = pb_varint(1, 7) + pb_bytes(15, pb_bytes(1, b"chat:a") + pb_bytes(2, b"tok"))
+    return {
+        "connect": field(connect),
+        "batch": field(subscribe) + field(publish) + field(history) + field(ping),
+        "rpc_send_refresh": field(rpc) + field(send) + field(sub_refresh),
+        "pong": b"\x00",
+        "wrong_wire_type": field(pb_key(4, 0) + leb(1)),
+        "truncated": field(subscribe)[:-4],
+    }
+
+
 def main():
     targets = {"http_request": http_seeds(), "handshake": handshake_seeds(),
                "frame": frame_seeds(), "utf8": utf8_seeds(),
                "inflate": inflate_seeds(), "deflate_negotiation": deflate_negotiation_seeds(),
-               "handshake_response": handshake_response_seeds(), "node_messages": node_message_seeds()}
+               "handshake_response": handshake_response_seeds(), "node_messages": node_message_seeds(),
+               "proto_protobuf": proto_protobuf_seeds()}
     for target, seeds in targets.items():
         out = os.path.join(HERE, "corpus", target)
         shutil.rmtree(out, ignore_errors=True)

@@ -10,6 +10,7 @@ debs=(
   libssl-dev zlib1g-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libsimdjson-dev libsqlite3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libhiredis-dev
+  libprotobuf-dev protobuf-compiler
   python3 python3-websockets python3-jwt python3-cryptography
   chromium redis-server
 )
