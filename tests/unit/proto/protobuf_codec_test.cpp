@@ -27,8 +27,10 @@ std::string varintField(int field, std::uint64_t value) { return key(field, 0) +
 // One command, with its length in front, as it goes into a frame.
 std::string delimited(const std::string& message) { return varint(message.size()) + message; }
 
+// The decoded commands' views point into the decoder, which lives as long
+// as the test.
 DecodeResult decode(const std::string& frame, std::vector<Command>& out) {
-  ProtobufCommandDecoder decoder;
+  static ProtobufCommandDecoder decoder;
   return decoder.decode(frame, out);
 }
 
