@@ -224,7 +224,11 @@ class Cluster:
     def log(self):
         parts = [f"-- node {i} --\n{node.log()[-3000:]}" for i, node in enumerate(self.nodes)]
         if self.redis:
-            parts.append(f"-- redis --\n{self.redis.log()[-1500:]}")
+            # Every life of Redis says what it loaded from its append-only
+            # file: the lines that tell whether a kill lost data.
+            lines = [l for l in self.redis.log().splitlines()
+                     if any(k in l for k in ("loaded", "AOF", "Ready", "SIGTERM", "truncated", "Bad file"))]
+            parts.append("-- redis --\n" + "\n".join(lines[-60:]))
         return "\n".join(parts)
 
     def keep(self, where):
@@ -858,6 +862,9 @@ async def main():
         if acked == 0:
             failures["nothing acknowledged"] = 1
         if failures:
+            # When each kill and restart happened, to line up with the
+            # example timestamps above (a Redis restart that lost data, say).
+            print("chaos: " + ", ".join(f"{t:.2f}s {what}" for t, what in chaos.events))
             print("FAILED:")
             for k, v in sorted(failures.items()):
                 print(f"  {k}: {v}")

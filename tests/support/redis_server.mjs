@@ -6,8 +6,10 @@
 //
 // Debian's redis-server (scripts/install-deps.sh installs it) or
 // $HERALD_REDIS_SERVER, on 127.0.0.1 with a free port in its own temporary
-// directory, append-only file on (a killed Redis keeps what it acknowledged);
-// stopped by its PID. A restart reuses the port and the directory.
+// directory, append-only file on with `appendfsync no`, so that a killed
+// Redis comes back with everything it acknowledged (see redis_server.py for
+// why not `everysec`); stopped by its PID. A restart reuses the port and the
+// directory.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -52,7 +54,7 @@ export class RedisServer {
   async start() {
     if (!this.port) this.port = await freePort();
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '',
-                  '--appendonly', 'yes', '--appendfsync', 'everysec', '--daemonize', 'no',
+                  '--appendonly', 'yes', '--appendfsync', 'no', '--daemonize', 'no',
                   '--logfile', path.join(this.dir, 'redis.log')];
     const proc = spawn(BINARY, args, { stdio: 'ignore' });
     this.proc = proc;

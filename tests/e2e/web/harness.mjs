@@ -68,6 +68,21 @@ export async function api(server, method, body) {
   return json.result;
 }
 
+// POST /api/batch: several commands in one request, e.g.
+// [{ publish: { channel, data } }, ...]; resolves with one reply per command,
+// each { <method>: result } or { error }.
+export async function apiBatch(server, commands) {
+  const res = await fetch(`${server.url}/api/batch`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY },
+    body: JSON.stringify({ commands }),
+    signal: AbortSignal.timeout(3000),
+  });
+  const json = await res.json();
+  if (res.status !== 200 || !Array.isArray(json.replies)) throw new Error(`API batch: HTTP ${res.status} ${JSON.stringify(json)}`);
+  return json.replies;
+}
+
 // ---- the browser -----------------------------------------------------------
 
 export const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',

@@ -104,6 +104,16 @@ struct Recorder {
     std::lock_guard lock(m);
     return pubs.size();
   }
+  // What the client went through, for failure messages: each reconnect's
+  // code and reason, and each error (says whether the client or the server
+  // gave up on the connection).
+  std::string history() {
+    std::string out;
+    for (const DisconnectEvent& e : connecting)
+      out += "connecting " + std::to_string(e.code) + " \"" + e.reason + "\"; ";
+    for (const Error& e : errors) out += "error " + std::to_string(e.code) + " \"" + e.message + "\"; ";
+    return out;
+  }
   std::size_t connectFailures() {
     std::lock_guard lock(m);
     return static_cast<std::size_t>(std::count_if(errors.begin(), errors.end(), [](const Error& e) {
@@ -380,21 +390,31 @@ TEST_F(HeraldClientTest, TerminalDisconnectCodeStopsReconnecting) {
 TEST_F(HeraldClientTest, AnswersPingsAndDetectsASilentServer) {
   Recorder a;
   Options o = a.options(server_->wsUrl());
-  o.maxServerPingDelay = 1s;
+  // The server checks its sessions once a second (ClientProtocol::sweep) and
+  // pings those whose last ping is 2 s old, so its pings come 2 to 3 s apart
+  // (3 s when a sweep runs a millisecond early) plus scheduling delay. A
+  // client that allowed only 1 s of delay gave up on a live server now and
+  // then; 2 s covers the sweep period with a second to spare.
+  o.maxServerPingDelay = 2s;
   o.timeout = 2s;
   Client c(o);
   c.connect();
   ASSERT_TRUE(a.waitFor([&] { return a.connected == 1; }));
-  // The server pings every 2 s and closes (3012) 1 s after a ping without a pong.
+  // The server closes (3012) 1 to 2 s after a ping without a pong: in 5 s it
+  // pings at least once, and an unanswered ping would show here.
   std::this_thread::sleep_for(5s);
   {
     std::lock_guard lock(a.m);
     EXPECT_EQ(a.connected, 1);
-    EXPECT_EQ(a.connecting.size(), 1u) << "only the first connect";
+    EXPECT_EQ(a.connecting.size(), 1u) << "only the first connect; " << a.history();
   }
   server_->pause();
+  // No ping for 2 + 2 s after the last one: the client takes the server for dead.
   ASSERT_TRUE(a.waitFor([&] { return a.connecting.size() == 2; }, 6s));
-  EXPECT_EQ(a.connecting.back().code, 3012u);
+  {
+    std::lock_guard lock(a.m);  // the client's thread keeps recording
+    EXPECT_EQ(a.connecting.back().code, 3012u) << a.history();
+  }
   server_->resume();
   ASSERT_TRUE(a.waitFor([&] { return a.connected == 2; }, 15s)) << server_->log();
 }
