@@ -8,9 +8,12 @@
 
 A reader that does not read is a client with max_queue=1: Python websockets
 stops reading its socket, the kernel buffers fill, then the server's queue.
+Its receive buffer is fixed at 64 KiB, so the kernel cannot autotune it up to
+tcp_rmem's maximum (32 MiB on some machines) and swallow the whole burst.
 """
 import asyncio
 import json
+import socket
 import time
 import unittest
 
@@ -18,7 +21,13 @@ from herald_client import Client, api, claims, hs256
 from server_case import API_KEY, SECRET, ServerCase
 
 PAD = "x" * 60_000
-BURST = 300  # ~18 MB: more than loopback socket buffers hold
+BURST = 300  # ~18 MB: far more than the socket buffers hold (see above)
+
+
+async def slow_client(url: str) -> Client:
+    c = await Client.open(url, max_queue=1)
+    c.ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    return c
 
 
 class SlowConsumerTest(ServerCase):
@@ -52,7 +61,7 @@ allow_subscribe_for_client = true
 
     def test_skip_policy_resubscribes_and_recovers_every_publication_once(self):
         async def case(_):
-            slow = await Client.open(self.server.ws_url, max_queue=1)
+            slow = await slow_client(self.server.ws_url)
             self._opened.append(slow)
             self.assertIn("connect", await slow.connect(hs256(claims("slow"), SECRET)))
             r = await slow.command({"subscribe": {"channel": "skip:feed", "recoverable": True}})
@@ -81,7 +90,7 @@ allow_subscribe_for_client = true
 
     def test_disconnect_policy_closes_a_slow_subscriber_with_3008(self):
         async def case(_):
-            slow = await Client.open(self.server.ws_url, max_queue=1)
+            slow = await slow_client(self.server.ws_url)
             self._opened.append(slow)
             self.assertIn("connect", await slow.connect(hs256(claims("slow2"), SECRET)))
             self.assertIn("subscribe", await slow.command({"subscribe": {"channel": "cut:feed"}}))
