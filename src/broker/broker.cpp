@@ -104,8 +104,9 @@ void LocalBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
       out.top = ch->committed;
       if (req.recover) {
         if (req.epoch == ch->epoch) {
-          out.publications = ch->after(req.offset, req.maxRecovered);
-          out.recovered = ch->covers(req.offset) && ch->committed - req.offset == out.publications.size();
+          ChannelState::Recovery r = ch->recover(req.offset, req.maxRecovered);
+          out.publications = std::move(r.publications);
+          out.recovered = r.recovered;
         }
       }
     }

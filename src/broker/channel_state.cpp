@@ -32,6 +32,12 @@ std::vector<StoredPublication> ChannelState::after(std::uint64_t offset, std::si
   return copyRange(stream, start, stream.size());
 }
 
+ChannelState::Recovery ChannelState::recover(std::uint64_t offset, std::size_t atMost) const {
+  Recovery r{after(offset, atMost), false};
+  r.recovered = covers(offset) && committed - offset == r.publications.size();
+  return r;
+}
+
 std::vector<StoredPublication> ChannelState::firstAfter(std::uint64_t offset, std::size_t count) const {
   if (offset >= committed) return {};
   const std::size_t start = indexAfter(stream, offset);

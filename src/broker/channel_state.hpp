@@ -35,6 +35,14 @@ struct ChannelState {
   // than the stream), oldest first; only the newest `atMost` of them when
   // there are more (0: no cap).
   std::vector<StoredPublication> after(std::uint64_t offset, std::size_t atMost = 0) const;
+  // What a subscriber recovering after `offset` gets: at most `atMost`
+  // publications (the newest; 0: no cap), and whether they are exactly the
+  // ones it missed (none trimmed away, none cut by the cap).
+  struct Recovery {
+    std::vector<StoredPublication> publications;
+    bool recovered = false;
+  };
+  Recovery recover(std::uint64_t offset, std::size_t atMost) const;
   // The first `count` retained publications after `offset`, oldest first.
   std::vector<StoredPublication> firstAfter(std::uint64_t offset, std::size_t count) const;
   // The last `count` retained publications before `offset`, newest first.

@@ -285,8 +285,9 @@ void RedisBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
         out.epoch = st.epoch;
         out.top = st.committed;
         if (req.recover && req.epoch == st.epoch) {
-          out.publications = st.after(req.offset, req.maxRecovered);
-          out.recovered = st.covers(req.offset) && st.committed - req.offset == out.publications.size();
+          detail::ChannelState::Recovery r = st.recover(req.offset, req.maxRecovered);
+          out.publications = std::move(r.publications);
+          out.recovered = r.recovered;
         }
       }
       // The reply goes first: the subscriber listens before the next

@@ -118,11 +118,8 @@ void LoopContext::releaseAddress(int fd) {
 
 bool AddressCounts::admit(int fd, std::string key, std::size_t limit) {
   std::lock_guard lock(mutex_);
-  std::size_t& open = open_[key];
-  if (open >= limit) {
-    if (open == 0) open_.erase(key);
-    return false;
-  }
+  std::size_t& open = open_[key];  // limit > 0: a refused address already has an entry
+  if (open >= limit) return false;
   ++open;
   addressOf_[fd] = std::move(key);
   return true;
