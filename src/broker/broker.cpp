@@ -9,19 +9,39 @@
 #include "broker_calls.hpp"
 #include "channel_state.hpp"
 #include "herald/broker/publication_views.hpp"
-#include "herald/proto/reply_encoder.hpp"
 
 namespace herald::broker {
 
 using detail::ChannelState;
 
-std::string publicationTopic(std::string_view channel) { return std::string(channel); }
+// A JSON publication topic is the channel's name; a last byte no channel
+// name may contain marks the others: 1 JSON joins and leaves, 2 Protobuf
+// publications, 3 Protobuf joins and leaves.
+namespace {
+constexpr char kJsonJoinLeave = '\x01', kProtobufPublications = '\x02', kProtobufJoinLeave = '\x03';
+}  // namespace
 
-// A byte no channel name may contain keeps the two topics apart.
-std::string joinLeaveTopic(std::string_view channel) {
+std::string publicationTopic(std::string_view channel, proto::Format format) {
   std::string t(channel);
-  t.push_back('\x01');
+  if (format == proto::Format::Protobuf) t.push_back(kProtobufPublications);
   return t;
+}
+
+std::string joinLeaveTopic(std::string_view channel, proto::Format format) {
+  std::string t(channel);
+  t.push_back(format == proto::Format::Protobuf ? kProtobufJoinLeave : kJsonJoinLeave);
+  return t;
+}
+
+TopicKind topicKind(std::string_view topic) {
+  if (topic.empty() || topic.back() > kProtobufJoinLeave) return {topic, false, proto::Format::Json};
+  std::string_view channel = topic.substr(0, topic.size() - 1);
+  switch (topic.back()) {
+    case kJsonJoinLeave: return {channel, true, proto::Format::Json};
+    case kProtobufPublications: return {channel, false, proto::Format::Protobuf};
+    case kProtobufJoinLeave: return {channel, true, proto::Format::Protobuf};
+    default: return {topic, false, proto::Format::Json};
+  }
 }
 
 struct LocalBroker::Shard {
@@ -116,11 +136,7 @@ void LocalBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
     // The reply goes first: the subscriber must be listening before the
     // next publication (and its own join) is handed out.
     answer(host_, replyLoop, std::move(done), std::move(out));
-    if (join) {
-      std::string frame;
-      proto::encodeJoinPush(frame, req.channel, clientView(who));
-      host_.publish(joinLeaveTopic(req.channel), frame);
-    }
+    if (join) publishJoinLeave(host_, req.channel, who, true);
   });
 }
 
@@ -141,11 +157,7 @@ void LocalBroker::unsubscribe(std::string channel, std::string client, bool leav
     } else {
       who.client = client;
     }
-    if (leavePush) {
-      std::string frame;
-      proto::encodeLeavePush(frame, channel, clientView(who));
-      host_.publish(joinLeaveTopic(channel), frame);
-    }
+    if (leavePush) publishJoinLeave(host_, channel, who, false);
   });
 }
 
@@ -164,9 +176,7 @@ void LocalBroker::publish(PublishRequest req, unsigned replyLoop, std::function<
     pub.timeMs = now;
 
     if (!ch->hasHistory) {
-      std::string frame;
-      encodePublicationPush(frame, req.channel, pub);
-      host_.publish(publicationTopic(req.channel), frame);
+      publishPublication(host_, req.channel, pub);
       shards_[owner]->countPublication();
       return reply(std::move(out));
     }
@@ -213,11 +223,9 @@ void LocalBroker::onCommitted(unsigned owner, const std::string& channel, std::u
   ch->committed = pub.offset;
   out.offset = pub.offset;
   out.epoch = ch->epoch;
-  std::string frame;
-  encodePublicationPush(frame, channel, pub);
+  publishPublication(host_, channel, pub);
   ch->stream.push_back(std::move(pub));
   ch->trim(host_.nowMs());
-  host_.publish(publicationTopic(channel), frame);
   shards_[owner]->countPublication();
   reply(std::move(out));
 }

@@ -1,6 +1,5 @@
 #include "herald/broker/publication_views.hpp"
 
-#include "herald/proto/reply_encoder.hpp"
 
 namespace herald::broker {
 
@@ -34,13 +33,40 @@ PublicationViews::PublicationViews(const std::vector<StoredPublication>& publica
   }
 }
 
-void encodePublicationPush(std::string& out, std::string_view channel, const StoredPublication& p) {
+void encodePublicationPush(const proto::Encoder& encoder, std::string& out, std::string_view channel,
+                           const StoredPublication& p) {
   proto::ClientInfo info = infoView(p.info);
   std::vector<proto::Tag> tags;
   tags.reserve(p.tags.size());
   for (const auto& [k, v] : p.tags) tags.push_back({k, v});
-  proto::encodePublicationPush(
-      out, channel, {.data = p.data, .info = p.hasInfo ? &info : nullptr, .offset = p.offset, .tags = tags});
+  encoder.publicationPush(out, channel,
+                          {.data = p.data, .info = p.hasInfo ? &info : nullptr, .offset = p.offset, .tags = tags});
+}
+
+void publishPublication(BrokerHost& host, std::string_view channel, const StoredPublication& p) {
+  for (proto::Format format : proto::kFormats) {
+    if (!host.formatInUse(format)) continue;
+    const proto::Encoder& encoder = proto::encoderFor(format);
+    if (!encoder.carries(p.data)) {
+      host.refuseFormat(channel, format);
+      continue;
+    }
+    std::string frame;
+    encodePublicationPush(encoder, frame, channel, p);
+    host.publish(publicationTopic(channel, format), frame, format);
+  }
+}
+
+void publishJoinLeave(BrokerHost& host, std::string_view channel, const ClientDescription& who, bool join) {
+  proto::ClientInfo info{.user = who.user, .client = who.client, .connInfo = who.connInfo, .chanInfo = who.chanInfo};
+  for (proto::Format format : proto::kFormats) {
+    if (!host.formatInUse(format)) continue;
+    const proto::Encoder& encoder = proto::encoderFor(format);
+    std::string frame;
+    if (join) encoder.joinPush(frame, channel, info);
+    else encoder.leavePush(frame, channel, info);
+    host.publish(joinLeaveTopic(channel, format), frame, format);
+  }
 }
 
 }  // namespace herald::broker

@@ -6,7 +6,6 @@
 #include "herald/broker/publication_codec.hpp"
 #include "herald/broker/publication_views.hpp"
 #include "herald/broker/redis_broker.hpp"
-#include "herald/proto/reply_encoder.hpp"
 #include "herald/redis/keys.hpp"
 #include "herald/redis/operations.hpp"
 #include "redis_channel.hpp"
@@ -14,7 +13,6 @@
 namespace herald::broker {
 
 using detail::answer;
-using detail::clientView;
 using detail::internal;
 
 namespace {
@@ -197,7 +195,12 @@ void RedisBroker::onMessage(unsigned owner, const std::string& name, std::string
   switch (envelope->kind) {
     case redis::kind::Join:
     case redis::kind::Leave:
-      // The client's node encoded the push; every node hands it out as is.
+      if (auto who = decodeClient(envelope->payload))
+        publishJoinLeave(host_, name, *who, envelope->kind == redis::kind::Join);
+      return;
+    case redis::kind::JsonJoin:
+    case redis::kind::JsonLeave:
+      // From a node of an earlier version: a JSON push, as it encoded it.
       host_.publish(joinLeaveTopic(name), envelope->payload);
       return;
     case redis::kind::Publication:
@@ -224,14 +227,12 @@ void RedisBroker::deliverLive(unsigned owner, Channel& ch, std::uint64_t offset,
 }
 
 void RedisBroker::deliver(unsigned owner, Channel& ch, StoredPublication publication) {
-  std::string frame;
-  encodePublicationPush(frame, ch.name, publication);
+  publishPublication(host_, ch.name, publication);
   if (ch.state.hasHistory) {
     ch.state.committed = publication.offset;
     ch.state.stream.push_back(std::move(publication));
     ch.state.trim(host_.nowMs());
   }
-  host_.publish(publicationTopic(ch.name), frame);
   loops_[owner]->countPublication();
 }
 
@@ -294,10 +295,9 @@ void RedisBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
       // publication this owner hands out.
       answer(host_, replyLoop, std::move(done), std::move(out));
       if (req.joinPush) {
-        std::string frame;
-        proto::encodeJoinPush(frame, req.channel, clientView(req.who));
         connection(owner, c->shard)
-            .command({"PUBLISH", c->topic, redis::encodeEnvelope(redis::kind::Join, 0, "-", host_.nowMs(), frame)},
+            .command({"PUBLISH", c->topic,
+                      redis::encodeEnvelope(redis::kind::Join, 0, "-", host_.nowMs(), encodeClient(req.who))},
                      [](redis::Reply) {});
       }
     };
@@ -329,10 +329,9 @@ void RedisBroker::unsubscribe(std::string channel, std::string client, bool leav
       redis::presenceRemove(connection(owner, ch->shard), channel, client, [](redis::OperationStatus) {});
     }
     if (leavePush) {
-      std::string frame;
-      proto::encodeLeavePush(frame, channel, clientView(who));
       connection(owner, ch->shard)
-          .command({"PUBLISH", ch->topic, redis::encodeEnvelope(redis::kind::Leave, 0, "-", host_.nowMs(), frame)},
+          .command({"PUBLISH", ch->topic,
+                    redis::encodeEnvelope(redis::kind::Leave, 0, "-", host_.nowMs(), encodeClient(who))},
                    [](redis::Reply) {});
     }
   });

@@ -114,7 +114,7 @@ void Connection::handleBytes(char* data, std::size_t len) {
 }
 
 void Connection::open(const Endpoint& endpoint, std::string subprotocol, std::string_view leftover,
-                      const std::optional<ws::DeflateParams>& deflate) {
+                      const std::optional<ws::DeflateParams>& deflate, std::any user) {
   http_.reset();
   endpoint_ = &endpoint;
   const std::vector<std::string>& offered = isClient() ? client_->subprotocols : behavior().subprotocols;
@@ -131,6 +131,7 @@ void Connection::open(const Endpoint& endpoint, std::string subprotocol, std::st
   state_ = State::Open;
   sinceMs_ = ctx_.loop().nowMs();
   markDirty();
+  if (user.has_value()) this->user() = std::move(user);
   if (behavior().open) behavior().open(*this);
   if (!leftover.empty() && state_ == State::Open) {
     std::string copy(leftover);  // the reader unmasks in place

@@ -134,8 +134,9 @@ class Connection final : public WebSocket, public net::IoHandler {
   void handleResponse(char* data, std::size_t len);
   void failClient(std::string reason);
 
+  // `user` (when it holds a value) becomes userData() before the open callback.
   void open(const Endpoint& endpoint, std::string subprotocol, std::string_view leftover,
-            const std::optional<ws::DeflateParams>& deflate);
+            const std::optional<ws::DeflateParams>& deflate, std::any user = {});
   // Queues a data frame, compressed when deflate was negotiated and the
   // message is long enough.
   SendResult queueData(ws::Opcode opcode, std::string_view payload);

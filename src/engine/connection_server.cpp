@@ -47,9 +47,11 @@ void Connection::processRequests() {
     if (const Endpoint* endpoint = ctx_.app().findEndpoint(request.path)) {
       ws::HandshakeResult hs = ws::acceptHandshake(request, endpoint->handshake);
       if (!hs.accepted) return refuseHttp(std::move(hs.response));
+      std::any user;
+      if (endpoint->behavior.upgrade) user = endpoint->behavior.upgrade(request);
       out_.append(hs.response);
       std::string leftover = http_->buffer.substr(r.consumed);
-      return open(*endpoint, std::move(hs.subprotocol), leftover, hs.deflate);
+      return open(*endpoint, std::move(hs.subprotocol), leftover, hs.deflate, std::move(user));
     }
     if (!startExchange(request, r.consumed)) return;
   }

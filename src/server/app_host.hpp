@@ -1,10 +1,12 @@
 #pragma once
 // The broker's view of the App: its loops, their queues and pub/sub.
 
+#include <atomic>
 #include <chrono>
 
 #include "herald/broker/broker.hpp"
 #include "herald/engine/app.hpp"
+#include "metrics.hpp"
 
 namespace herald::server {
 
@@ -18,12 +20,25 @@ class AppHost final : public broker::BrokerHost {
     if (app_.currentLoop() == static_cast<int>(loop)) return fn();
     app_.deferTo(loop, std::move(fn));
   }
-  void publish(std::string_view topic, std::string_view frame) override { app_.publish(topic, frame); }
+  void publish(std::string_view topic, std::string_view frame, proto::Format format) override {
+    app_.publish(topic, frame, format == proto::Format::Protobuf ? ws::Opcode::Binary : ws::Opcode::Text);
+  }
+  // A publication made while the first session of a format subscribes is
+  // still encoded in it: sessions count from the upgrade, before any subscribe.
+  bool formatInUse(proto::Format format) const override {
+    if (!metrics) return format == proto::Format::Json;
+    return metrics->openByFormat[static_cast<std::size_t>(format)].load(std::memory_order_relaxed) > 0;
+  }
+  void refuseFormat(std::string_view channel, proto::Format format) override {
+    if (onRefuse) onRefuse(std::string(channel), format);
+  }
   void resetChannel(std::string_view channel, std::string_view why) override {
     if (onReset) onReset(std::string(channel), why);
   }
   // Set once the client protocol exists (before the loops run).
   std::function<void(std::string, std::string_view)> onReset{};
+  std::function<void(std::string, proto::Format)> onRefuse{};
+  const Metrics* metrics = nullptr;  // its per-format session counts
 
   std::int64_t nowMs() const override {
     using namespace std::chrono;

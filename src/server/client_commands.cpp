@@ -6,7 +6,6 @@
 #include "client_protocol.hpp"
 #include "client_protocol_state.hpp"
 #include "herald/broker/publication_views.hpp"
-#include "herald/proto/reply_encoder.hpp"
 
 namespace herald::server {
 
@@ -70,7 +69,7 @@ void ClientProtocol::handleConnect(Session& s, std::uint32_t id, const proto::Co
     TokenResult t = auth_.connectToken(cmd.token, nowSec, creds);
     if (t.verdict == TokenVerdict::Expired) {
       metrics_.refuse("token_expired");
-      return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::TokenExpired);
+      return encoder(s).errorReply(batch, id, proto::ErrorCode::TokenExpired);
     }
     if (t.verdict == TokenVerdict::Invalid) {
       if (metrics_.refuse("invalid_token")) spdlog::info("connection token refused: {}", t.reason);
@@ -78,7 +77,7 @@ void ClientProtocol::handleConnect(Session& s, std::uint32_t id, const proto::Co
     }
   } else if (!config_.allowAnonymous && !config_.insecure) {
     if (metrics_.refuse("unauthorized")) spdlog::info("a client connected without a token (anonymous not allowed)");
-    return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::Unauthorized);
+    return encoder(s).errorReply(batch, id, proto::ErrorCode::Unauthorized);
   }
   LoopState& L = loopState(s.ws->loopIndex());
   s.setClient(L.newClientId());
@@ -100,7 +99,7 @@ void ClientProtocol::handleConnect(Session& s, std::uint32_t id, const proto::Co
                            .ping = static_cast<std::uint32_t>(config_.pingInterval.count()),
                            .pong = true,
                            .node = node_};
-    return proto::encodeConnectReply(nextMessage(batch), id, r);
+    return encoder(s).connectReply(batch, id, r);
   }
 
   // Server-side subscriptions (the token's `channels`): subscribe to each,
@@ -132,6 +131,8 @@ void ClientProtocol::handleConnect(Session& s, std::uint32_t id, const proto::Co
       if (!error) gather->results[i] = std::move(r);
       if (--gather->pending) return;
       std::int64_t now2 = nowMs() / 1000;
+      for (const auto& result : gather->results)
+        if (result && !carriesAll(s2, result->outcome.publications)) return;
       markConnected(s2);
       std::vector<std::unique_ptr<broker::PublicationViews>> keep;
       std::vector<proto::ChannelSubscribeResult> subs;
@@ -149,10 +150,23 @@ void ClientProtocol::handleConnect(Session& s, std::uint32_t id, const proto::Co
                               .pong = true,
                               .node = node_};
       std::string out;
-      proto::encodeConnectReply(out, id, r2);
+      encoder(s2).connectReply(out, id, r2);
       send(s2, out);
     });
   }
+}
+
+bool ClientProtocol::carriesAll(Session& s, const std::vector<broker::StoredPublication>& publications) {
+  const proto::Encoder& e = encoder(s);
+  for (const auto& p : publications) {
+    if (e.carries(p.data)) continue;
+    if (metrics_.refuse("inappropriate_protocol"))
+      spdlog::info("client {} speaks {} and a channel carries data it cannot: disconnecting (3506)", s.client(),
+                   proto::formatName(s.format));
+    disconnect(s, proto::DisconnectCode::InappropriateProtocol);
+    return false;
+  }
+  return true;
 }
 
 void ClientProtocol::markConnected(Session& s) {
@@ -210,9 +224,9 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
                         return done(*s2, out.failure->code, none);
                       }
                       // Listen before anything else arrives: see broker.hpp.
-                      s2->ws->subscribe(broker::publicationTopic(channel));
+                      s2->ws->subscribe(broker::publicationTopic(channel, s2->format));
                       it->second.joinLeave = listenJoinLeave;
-                      if (listenJoinLeave) s2->ws->subscribe(broker::joinLeaveTopic(channel));
+                      if (listenJoinLeave) s2->ws->subscribe(broker::joinLeaveTopic(channel, s2->format));
                       it->second.state = Subscription::State::Subscribed;
                       reply.outcome = std::move(out);
                       done(*s2, std::nullopt, reply);
@@ -222,8 +236,8 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
 void ClientProtocol::endSubscription(Session& s, const std::string& channel) {
   auto it = s.subscriptions.find(channel);
   if (it == s.subscriptions.end()) return;
-  s.ws->unsubscribe(broker::publicationTopic(channel));
-  if (it->second.joinLeave) s.ws->unsubscribe(broker::joinLeaveTopic(channel));
+  s.ws->unsubscribe(broker::publicationTopic(channel, s.format));
+  if (it->second.joinLeave) s.ws->unsubscribe(broker::joinLeaveTopic(channel, s.format));
   broker_.unsubscribe(channel, std::string(s.client()), it->second.leavePush);
   s.subscriptions.erase(it);
   metrics_.subscriptions.fetch_sub(1, std::memory_order_relaxed);
@@ -235,13 +249,13 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
   const ChannelOptions* o = channelOptions(cmd.channel, error);
   if (!o) {
     metrics_.refuse(error == proto::ErrorCode::UnknownChannel ? "unknown_channel" : "bad_channel_name");
-    return proto::encodeErrorReply(nextMessage(batch), id, error);
+    return encoder(s).errorReply(batch, id, error);
   }
   std::string channel(cmd.channel);
-  if (s.subscriptions.contains(channel)) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::AlreadySubscribed);
+  if (s.subscriptions.contains(channel)) return encoder(s).errorReply(batch, id, proto::ErrorCode::AlreadySubscribed);
   if (s.subscriptions.size() >= config_.maxSubscriptionsPerConnection) {
     metrics_.refuse("subscription_limit");
-    return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::LimitExceeded);
+    return encoder(s).errorReply(batch, id, proto::ErrorCode::LimitExceeded);
   }
 
   SubscribeSpec spec;
@@ -252,7 +266,7 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
     TokenResult t = auth_.subscriptionToken(cmd.token, nowSec, grant);
     if (t.verdict == TokenVerdict::Expired) {
       metrics_.refuse("token_expired");
-      return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::TokenExpired);
+      return encoder(s).errorReply(batch, id, proto::ErrorCode::TokenExpired);
     }
     if (t.verdict == TokenVerdict::Invalid) {
       if (metrics_.refuse("invalid_subscription_token")) spdlog::info("subscription token refused: {}", t.reason);
@@ -260,7 +274,7 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
     }
     if (grant.channel != channel || grant.user != s.user || (!grant.client.empty() && grant.client != s.client())) {
       metrics_.refuse("permission_denied");
-      return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
+      return encoder(s).errorReply(batch, id, proto::ErrorCode::PermissionDenied);
     }
     spec.expiresAt = grant.expiresAt;
     spec.chanInfo = std::move(grant.info);
@@ -270,7 +284,7 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
     if (isPrivate(channel) && !o->allowPrivateSubscribeWithoutToken && !config_.insecure) allowed = false;
     if (!allowed) {
       metrics_.refuse("permission_denied");
-      return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
+      return encoder(s).errorReply(batch, id, proto::ErrorCode::PermissionDenied);
     }
   }
   spec.recover = cmd.recover;
@@ -282,10 +296,11 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
   startSubscribe(s, std::move(spec), [this, id](Session& s2, std::optional<proto::ErrorCode> error, SubscribeReply& r) {
     std::string out;
     if (error) {
-      proto::encodeErrorReply(out, id, *error);
+      encoder(s2).errorReply(out, id, *error);
     } else {
+      if (!carriesAll(s2, r.outcome.publications)) return;
       broker::PublicationViews pubs(r.outcome.publications);
-      proto::encodeSubscribeReply(out, id, view(r, pubs, nowMs() / 1000));
+      encoder(s2).subscribeReply(out, id, view(r, pubs, nowMs() / 1000));
     }
     send(s2, out);
   });
@@ -294,21 +309,21 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
 void ClientProtocol::handleUnsubscribe(Session& s, std::uint32_t id, const proto::UnsubscribeCommand& cmd,
                                        std::string& batch) {
   endSubscription(s, std::string(cmd.channel));
-  proto::encodeUnsubscribeReply(nextMessage(batch), id);
+  encoder(s).unsubscribeReply(batch, id);
 }
 
 void ClientProtocol::handlePublish(Session& s, std::uint32_t id, const proto::PublishCommand& cmd, std::string& batch) {
   proto::ErrorCode error{};
   const ChannelOptions* o = channelOptions(cmd.channel, error);
-  if (!o) return proto::encodeErrorReply(nextMessage(batch), id, error);
-  if (cmd.data.empty()) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::BadRequest);
+  if (!o) return encoder(s).errorReply(batch, id, error);
+  if (cmd.data.empty()) return encoder(s).errorReply(batch, id, proto::ErrorCode::BadRequest);
   std::string channel(cmd.channel);
   auto sub = s.subscriptions.find(channel);
   bool subscribed = sub != s.subscriptions.end() && sub->second.state == Subscription::State::Subscribed;
   if (!allowedByOptions(Action::Publish, *o,
                         {.anonymous = s.user.empty(), .subscribed = subscribed, .insecure = config_.insecure})) {
     metrics_.refuse("permission_denied");
-    return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
+    return encoder(s).errorReply(batch, id, proto::ErrorCode::PermissionDenied);
   }
   broker::PublishRequest req;
   req.channel = std::move(channel);
@@ -320,8 +335,8 @@ void ClientProtocol::handlePublish(Session& s, std::uint32_t id, const proto::Pu
     Session* s2 = loopState(loop).sessions.find(serial);
     if (!s2 || s2->state == Session::State::Closed) return;
     std::string reply;
-    if (out.failure) proto::encodeErrorReply(reply, id, out.failure->code);
-    else proto::encodePublishReply(reply, id);
+    if (out.failure) encoder(*s2).errorReply(reply, id, out.failure->code);
+    else encoder(*s2).publishReply(reply, id);
     send(*s2, reply);
   });
 }
@@ -330,15 +345,15 @@ void ClientProtocol::handlePresence(Session& s, std::uint32_t id, std::string_vi
                                     std::string& batch) {
   proto::ErrorCode error{};
   const ChannelOptions* o = channelOptions(channelName, error);
-  if (!o) return proto::encodeErrorReply(nextMessage(batch), id, error);
-  if (!o->presence) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::NotAvailable);
+  if (!o) return encoder(s).errorReply(batch, id, error);
+  if (!o->presence) return encoder(s).errorReply(batch, id, proto::ErrorCode::NotAvailable);
   std::string channel(channelName);
   auto sub = s.subscriptions.find(channel);
   bool subscribed = sub != s.subscriptions.end() && sub->second.state == Subscription::State::Subscribed;
   if (!allowedByOptions(Action::Presence, *o,
                         {.anonymous = s.user.empty(), .subscribed = subscribed, .insecure = config_.insecure})) {
     metrics_.refuse("permission_denied");
-    return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
+    return encoder(s).errorReply(batch, id, proto::ErrorCode::PermissionDenied);
   }
   unsigned loop = s.ws->loopIndex();
   broker_.presence(channel, loop, [this, loop, serial = s.serial, id, statsOnly](broker::PresenceOutcome out) {
@@ -346,14 +361,14 @@ void ClientProtocol::handlePresence(Session& s, std::uint32_t id, std::string_vi
     if (!s2 || s2->state == Session::State::Closed) return;
     std::string reply;
     if (out.failure) {
-      proto::encodeErrorReply(reply, id, out.failure->code);
+      encoder(*s2).errorReply(reply, id, out.failure->code);
     } else if (statsOnly) {
-      proto::encodePresenceStatsReply(reply, id, {static_cast<std::uint32_t>(out.clients.size()), out.numUsers});
+      encoder(*s2).presenceStatsReply(reply, id, {static_cast<std::uint32_t>(out.clients.size()), out.numUsers});
     } else {
       std::vector<proto::ClientInfo> infos;
       infos.reserve(out.clients.size());
       for (const auto& c : out.clients) infos.push_back({c.user, c.client, c.connInfo, c.chanInfo});
-      proto::encodePresenceReply(reply, id, infos);
+      encoder(*s2).presenceReply(reply, id, infos);
     }
     send(*s2, reply);
   });
@@ -362,15 +377,15 @@ void ClientProtocol::handlePresence(Session& s, std::uint32_t id, std::string_vi
 void ClientProtocol::handleHistory(Session& s, std::uint32_t id, const proto::HistoryCommand& cmd, std::string& batch) {
   proto::ErrorCode error{};
   const ChannelOptions* o = channelOptions(cmd.channel, error);
-  if (!o) return proto::encodeErrorReply(nextMessage(batch), id, error);
-  if (!o->historyEnabled()) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::NotAvailable);
+  if (!o) return encoder(s).errorReply(batch, id, error);
+  if (!o->historyEnabled()) return encoder(s).errorReply(batch, id, proto::ErrorCode::NotAvailable);
   std::string channel(cmd.channel);
   auto sub = s.subscriptions.find(channel);
   bool subscribed = sub != s.subscriptions.end() && sub->second.state == Subscription::State::Subscribed;
   if (!allowedByOptions(Action::History, *o,
                         {.anonymous = s.user.empty(), .subscribed = subscribed, .insecure = config_.insecure})) {
     metrics_.refuse("permission_denied");
-    return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::PermissionDenied);
+    return encoder(s).errorReply(batch, id, proto::ErrorCode::PermissionDenied);
   }
   broker::HistoryQuery q;
   q.channel = std::move(channel);
@@ -388,10 +403,11 @@ void ClientProtocol::handleHistory(Session& s, std::uint32_t id, const proto::Hi
     if (!s2 || s2->state == Session::State::Closed) return;
     std::string reply;
     if (out.failure) {
-      proto::encodeErrorReply(reply, id, out.failure->code);
+      encoder(*s2).errorReply(reply, id, out.failure->code);
     } else {
+      if (!carriesAll(*s2, out.publications)) return;
       broker::PublicationViews pubs(out.publications);
-      proto::encodeHistoryReply(reply, id, {pubs.views(), out.epoch, out.top});
+      encoder(*s2).historyReply(reply, id, {pubs.views(), out.epoch, out.top});
     }
     send(*s2, reply);
   });
@@ -401,30 +417,30 @@ void ClientProtocol::handleRefresh(Session& s, std::uint32_t id, const proto::Re
   std::int64_t nowSec = nowMs() / 1000;
   Credentials creds;
   TokenResult t = auth_.connectToken(cmd.token, nowSec, creds);
-  if (t.verdict == TokenVerdict::Expired) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::TokenExpired);
+  if (t.verdict == TokenVerdict::Expired) return encoder(s).errorReply(batch, id, proto::ErrorCode::TokenExpired);
   if (t.verdict == TokenVerdict::Invalid || creds.user != s.user) {
     if (metrics_.refuse("invalid_token")) spdlog::info("refresh token refused: {}", t.reason.empty() ? "another user" : t.reason);
     return disconnect(s, proto::DisconnectCode::InvalidToken);
   }
   s.expiresAt = creds.expiresAt;
-  proto::encodeRefreshReply(nextMessage(batch), id,
+  encoder(s).refreshReply(batch, id,
                             {s.client(), kVersion, s.expiresAt != 0, ttlFrom(s.expiresAt, nowSec)});
 }
 
 void ClientProtocol::handleSubRefresh(Session& s, std::uint32_t id, const proto::SubRefreshCommand& cmd,
                                       std::string& batch) {
   auto it = s.subscriptions.find(std::string(cmd.channel));
-  if (it == s.subscriptions.end()) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::BadRequest);
+  if (it == s.subscriptions.end()) return encoder(s).errorReply(batch, id, proto::ErrorCode::BadRequest);
   std::int64_t nowSec = nowMs() / 1000;
   SubscriptionGrant grant;
   TokenResult t = auth_.subscriptionToken(cmd.token, nowSec, grant);
-  if (t.verdict == TokenVerdict::Expired) return proto::encodeErrorReply(nextMessage(batch), id, proto::ErrorCode::TokenExpired);
+  if (t.verdict == TokenVerdict::Expired) return encoder(s).errorReply(batch, id, proto::ErrorCode::TokenExpired);
   if (t.verdict == TokenVerdict::Invalid || grant.channel != cmd.channel || grant.user != s.user) {
     if (metrics_.refuse("invalid_subscription_token")) spdlog::info("subscription refresh token refused: {}", t.reason);
     return disconnect(s, proto::DisconnectCode::InvalidToken);
   }
   it->second.expiresAt = grant.expiresAt;
-  proto::encodeSubRefreshReply(nextMessage(batch), id, {grant.expiresAt != 0, ttlFrom(grant.expiresAt, nowSec)});
+  encoder(s).subRefreshReply(batch, id, {grant.expiresAt != 0, ttlFrom(grant.expiresAt, nowSec)});
 }
 
 }  // namespace herald::server

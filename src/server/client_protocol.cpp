@@ -6,7 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "herald/proto/reply_encoder.hpp"
+#include "herald/http/request.hpp"
 #include "client_protocol_state.hpp"
 
 namespace herald::server {
@@ -42,8 +42,17 @@ std::int64_t ClientProtocol::nowMs() const {
 WsBehavior ClientProtocol::behavior() {
   WsBehavior b;
   b.open = [this](WebSocket& ws) { onOpen(ws); };
-  b.message = [this](WebSocket& ws, std::string_view payload, ws::Opcode) { onMessage(ws, payload); };
+  b.message = [this](WebSocket& ws, std::string_view payload, ws::Opcode opcode) { onMessage(ws, payload, opcode); };
   b.close = [this](WebSocket& ws, std::uint16_t code, std::string_view) { onClose(ws, code); };
+  // The format: the SDKs ask for Protobuf with the subprotocol (echoed in
+  // the 101, and only when asked for); `format=protobuf` or
+  // `cf_protocol=protobuf` in the query does it without one.
+  b.subprotocols = {std::string(proto::kJsonSubprotocol), std::string(proto::kProtobufSubprotocol)};
+  b.upgrade = [](const http::Request& request) -> std::any {
+    for (std::string_view name : {"format", "cf_protocol"})
+      if (http::queryParameter(request.query, name) == "protobuf") return proto::Format::Protobuf;
+    return {};
+  };
   b.maxMessageBytes = config_.maxMessageBytes;
   b.maxBackpressureBytes = config_.writeQueueBytes;
   b.maxControlFramesPerSecond = static_cast<std::uint16_t>(config_.controlFramesPerSecond);
@@ -75,18 +84,29 @@ void ClientProtocol::onOpen(WebSocket& ws) {
   LoopState& L = loopState(ws.loopIndex());
   auto s = std::make_unique<Session>();
   s->ws = &ws;
+  // The subprotocol the SDKs send, or the query parameter (upgradeFormat).
+  const auto* fromQuery = std::any_cast<proto::Format>(&ws.userData());
+  if (ws.subprotocol() == proto::kProtobufSubprotocol || (fromQuery && *fromQuery == proto::Format::Protobuf))
+    s->format = proto::Format::Protobuf;
+  metrics_.openByFormat[static_cast<std::size_t>(s->format)].fetch_add(1, std::memory_order_relaxed);
   s->openedMs = nowMs();
   s->tokens = static_cast<float>(config_.commandBurst);
   s->tokensAtMs = s->openedMs;
   ws.userData() = L.sessions.add(std::move(s))->serial;
 }
 
-void ClientProtocol::onMessage(WebSocket& ws, std::string_view payload) {
+void ClientProtocol::onMessage(WebSocket& ws, std::string_view payload, ws::Opcode opcode) {
   LoopState& L = loopState(ws.loopIndex());
   Session* s = L.sessions.find(std::any_cast<std::uint64_t>(ws.userData()));
   if (!s || s->state == Session::State::Closed) return;
+  // JSON sessions take either kind of frame, as Centrifugo's do; Protobuf
+  // ones only binary frames, since a text frame cannot be theirs.
+  if (s->format == proto::Format::Protobuf && opcode == ws::Opcode::Text) {
+    if (metrics_.refuse("bad_request")) spdlog::info("client {} sent a text frame on a Protobuf connection", s->client());
+    return disconnect(*s, proto::DisconnectCode::BadRequest, "binary frames expected (protobuf)");
+  }
 
-  proto::DecodeResult r = L.decoder.decode(payload, L.commands);
+  proto::DecodeResult r = L.codecs.decoder(s->format).decode(payload, L.commands);
   std::string& batch = L.batch;
   batch.clear();
   L.batchSerial = s->serial;
@@ -151,12 +171,12 @@ void ClientProtocol::handle(Session& s, const proto::Command& cmd, std::string& 
         } else if constexpr (std::is_same_v<T, proto::HistoryCommand>) {
           handleHistory(s, cmd.id, body, batch);
         } else if constexpr (std::is_same_v<T, proto::PingCommand>) {
-          proto::encodePingReply(nextMessage(batch), cmd.id);
+          encoder(s).pingReply(batch, cmd.id);
         } else if constexpr (std::is_same_v<T, proto::SendCommand>) {
           // Asynchronous messages need an application handler; without one
           // they are accepted and dropped (docs/protocol.md).
         } else if constexpr (std::is_same_v<T, proto::RpcCommand>) {
-          proto::encodeErrorReply(nextMessage(batch), cmd.id, proto::ErrorCode::NotAvailable);
+          encoder(s).errorReply(batch, cmd.id, proto::ErrorCode::NotAvailable);
         } else if constexpr (std::is_same_v<T, proto::RefreshCommand>) {
           handleRefresh(s, cmd.id, body, batch);
         } else if constexpr (std::is_same_v<T, proto::SubRefreshCommand>) {
@@ -175,7 +195,8 @@ void ClientProtocol::send(Session& s, std::string_view frame) {
     L.batch.clear();
     send(s, earlier);
   }
-  if (s.ws->sendText(frame) == SendResult::Dropped && s.state != Session::State::Closed) {
+  const ws::Opcode opcode = s.format == proto::Format::Protobuf ? ws::Opcode::Binary : ws::Opcode::Text;
+  if (s.ws->send(frame, opcode) == SendResult::Dropped && s.state != Session::State::Closed) {
     // Over the write queue's limit (only with slow_consumer = "skip"
     // somewhere; otherwise the engine drops the connection itself).
     if (metrics_.refuse("slow")) spdlog::info("client {} is too slow: disconnecting", s.client());
@@ -194,8 +215,9 @@ void ClientProtocol::onDropped(WebSocket& ws, std::string_view topic) {
   LoopState& L = loopState(ws.loopIndex());
   Session* s = L.sessions.find(std::any_cast<std::uint64_t>(ws.userData()));
   if (!s || s->state != Session::State::Connected) return;
-  if (topic.ends_with('\x01')) return;  // a join/leave push: presence is there to ask
-  std::string channel(topic);
+  broker::TopicKind kind = broker::topicKind(topic);
+  if (kind.joinLeave) return;  // a join/leave push: presence is there to ask
+  std::string channel(kind.channel);
   const ChannelOptions* o = config_.optionsFor(channel);
   if (!o || o->slowConsumer == SlowConsumerPolicy::Disconnect) {
     if (metrics_.refuse("slow")) spdlog::info("client {} is too slow: disconnecting", s->client());
@@ -207,8 +229,8 @@ void ClientProtocol::onDropped(WebSocket& ws, std::string_view topic) {
   // subscribe again, and recovers the gap from history.
   metrics_.refuse("slow_skipped");
   it->second.lagging = true;
-  ws.unsubscribe(broker::publicationTopic(channel));
-  if (it->second.joinLeave) ws.unsubscribe(broker::joinLeaveTopic(channel));
+  ws.unsubscribe(broker::publicationTopic(channel, s->format));
+  if (it->second.joinLeave) ws.unsubscribe(broker::joinLeaveTopic(channel, s->format));
   it->second.joinLeave = false;
 }
 
@@ -223,14 +245,14 @@ void ClientProtocol::onDrain(WebSocket& ws) {
   for (const auto& channel : lagging) {
     endSubscription(*s, channel);
     std::string push;
-    proto::encodeUnsubscribePush(push, channel, {static_cast<std::uint32_t>(info.code), info.reason});
+    encoder(*s).unsubscribePush(push, channel, {static_cast<std::uint32_t>(info.code), info.reason});
     send(*s, push);
   }
 }
 
 void ClientProtocol::sendReplyError(Session& s, std::uint32_t id, proto::ErrorCode code) {
   std::string out;
-  proto::encodeErrorReply(out, id, code);
+  encoder(s).errorReply(out, id, code);
   send(s, out);
 }
 
@@ -246,6 +268,7 @@ void ClientProtocol::onClose(WebSocket& ws, std::uint16_t) {
   Session* s = L.sessions.find(std::any_cast<std::uint64_t>(ws.userData()));
   if (!s) return;
   if (s->state == Session::State::Connected) metrics_.sessions.fetch_sub(1, std::memory_order_relaxed);
+  metrics_.openByFormat[static_cast<std::size_t>(s->format)].fetch_sub(1, std::memory_order_relaxed);
   s->state = Session::State::Closed;
   // Leave every channel: presence entries go, leave pushes go out.
   for (auto& [channel, sub] : s->subscriptions) {
@@ -289,7 +312,7 @@ void ClientProtocol::sweep(unsigned loop) {
       s.lastPingMs = now;
       s.awaitingPong = true;
       std::string ping;
-      proto::encodeServerPing(ping);
+      encoder(s).serverPing(ping);
       send(s, ping);
     }
   });
@@ -344,7 +367,7 @@ void ClientProtocol::unsubscribeUser(std::string user, std::string client, std::
         endSubscription(*s, channel);
         std::string push;
         const auto& info = proto::unsubscribeInfo(proto::UnsubscribeCode::Server);
-        proto::encodeUnsubscribePush(push, channel, {static_cast<std::uint32_t>(info.code), info.reason});
+        encoder(*s).unsubscribePush(push, channel, {static_cast<std::uint32_t>(info.code), info.reason});
         send(*s, push);
       }
     });
@@ -378,8 +401,28 @@ void ClientProtocol::resetChannel(std::string channel) {
         if (!s || !s->subscriptions.contains(channel)) continue;
         endSubscription(*s, channel);
         std::string push;
-        proto::encodeUnsubscribePush(push, channel, {static_cast<std::uint32_t>(info.code), info.reason});
+        encoder(*s).unsubscribePush(push, channel, {static_cast<std::uint32_t>(info.code), info.reason});
         send(*s, push);
+      }
+    });
+  }
+}
+
+void ClientProtocol::refuseFormat(std::string channel, proto::Format format) {
+  for (unsigned i = 0; i < app_.threads(); ++i) {
+    app_.deferTo(i, [this, i, channel, format] {
+      LoopState& L = loopState(i);
+      std::vector<std::uint64_t> serials;
+      L.sessions.forEach([&](Session& s) {
+        if (s.format == format && s.subscriptions.contains(channel)) serials.push_back(s.serial);
+      });
+      for (std::uint64_t serial : serials) {
+        Session* s = L.sessions.find(serial);
+        if (!s) continue;
+        if (metrics_.refuse("inappropriate_protocol"))
+          spdlog::info("channel {} carries data {} cannot carry: its {} subscribers are disconnected (3506)",
+                       channel, proto::formatName(format), proto::formatName(format));
+        disconnect(*s, proto::DisconnectCode::InappropriateProtocol);
       }
     });
   }
@@ -400,7 +443,7 @@ void ClientProtocol::subscribeUser(std::string user, std::string client, std::st
                                                             SubscribeReply& r) {
           if (error) return;
           std::string push;
-          proto::encodeSubscribePush(push, channel,
+          encoder(s2).subscribePush(push, channel,
                                      {.recoverable = r.recoverable,
                                       .epoch = r.outcome.hasHistory && r.recoverable ? std::string_view(r.outcome.epoch) : "",
                                       .offset = r.outcome.hasHistory && r.recoverable ? r.outcome.top : 0,
@@ -427,7 +470,7 @@ void ClientProtocol::refreshUser(std::string user, std::string client, std::int6
         if (!s || (!client.empty() && s->client() != client)) continue;
         s->expiresAt = expireAt;
         std::string push;
-        proto::encodeRefreshPush(
+        encoder(*s).refreshPush(
             push, {expireAt != 0, expireAt > nowSec ? static_cast<std::uint32_t>(expireAt - nowSec) : 0});
         send(*s, push);
       }

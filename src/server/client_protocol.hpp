@@ -19,7 +19,7 @@
 #include "control_message.hpp"
 #include "herald/broker/broker.hpp"
 #include "herald/engine/app.hpp"
-#include "herald/proto/command_decoder.hpp"
+#include "herald/proto/codec.hpp"
 #include "herald/proto/reply.hpp"
 #include "metrics.hpp"
 #include "session.hpp"
@@ -47,6 +47,10 @@ class ClientProtocol {
   // broker could not keep the channel's stream whole; clients subscribe
   // again and recovery tells them what is lost.
   void resetChannel(std::string channel);
+  // A publication of `channel` cannot travel in `format` (binary data for a
+  // JSON client): every local subscriber speaking it is disconnected with
+  // 3506 (inappropriate protocol), as in Centrifugo.
+  void refuseFormat(std::string channel, proto::Format format);
   void subscribeUser(std::string user, std::string client, std::string channel);
   // Sets when the user's connections expire (Unix seconds, 0: never) and
   // tells them with a refresh push; `expired` disconnects them with 3005.
@@ -57,7 +61,7 @@ class ClientProtocol {
 
   // Lifecycle (client_protocol.cpp).
   void onOpen(WebSocket& ws);
-  void onMessage(WebSocket& ws, std::string_view payload);
+  void onMessage(WebSocket& ws, std::string_view payload, ws::Opcode opcode);
   void onClose(WebSocket& ws, std::uint16_t code);
   // Slow subscribers (slow_consumer policy): publications were dropped for
   // `ws` on `topic`; and its queue has drained.
@@ -73,6 +77,10 @@ class ClientProtocol {
   void disconnect(Session& s, proto::DisconnectCode code, std::string_view reason = {});
   void send(Session& s, std::string_view frame);
   void sendReplyError(Session& s, std::uint32_t id, proto::ErrorCode code);
+  static const proto::Encoder& encoder(const Session& s) { return proto::encoderFor(s.format); }
+  // Whether the session's format carries every publication's data; if not,
+  // the session is disconnected with 3506 (and must not be used after).
+  bool carriesAll(Session& s, const std::vector<broker::StoredPublication>& publications);
   LoopState& loopState(unsigned loop) { return *loops_[loop]; }
   std::int64_t nowMs() const;
 

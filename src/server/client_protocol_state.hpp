@@ -13,10 +13,10 @@
 namespace herald::server {
 
 struct ClientProtocol::LoopState {
-  explicit LoopState(proto::DecodeLimits limits) : decoder(limits) {}
+  explicit LoopState(proto::DecodeLimits limits) : codecs(limits) {}
 
   SessionTable sessions;
-  proto::CommandDecoder decoder;
+  proto::Codecs codecs;
   std::vector<proto::Command> commands;
   std::string batch;  // the replies to one frame's commands, sent as one frame
   std::uint64_t batchSerial = 0;  // the session `batch` is for
@@ -59,12 +59,6 @@ struct ClientProtocol::SubscribeReply {
   bool wasRecovering = false;
   std::int64_t expiresAt = 0;
 };
-
-// The buffer for the next reply of a batch, newline-separated.
-inline std::string& nextMessage(std::string& batch) {
-  if (!batch.empty()) batch.push_back('\n');
-  return batch;
-}
 
 // Browsers' Origin check: the configured list ("*" allows all), or else the
 // request's own host.

@@ -53,6 +53,10 @@ std::string Metrics::render(const Snapshot& s) const {
   std::string out;
   metric(out, "herald_connections", "gauge", "Open TCP connections (HTTP and WebSocket).", s.connections);
   metric(out, "herald_clients", "gauge", "Clients connected through the client protocol.", get(sessions));
+  out += "# HELP herald_websocket_sessions Client-protocol WebSocket connections open, by wire format.\n"
+         "# TYPE herald_websocket_sessions gauge\n";
+  out += fmt::format("herald_websocket_sessions{{format=\"json\"}} {}\n", get(openByFormat[0]));
+  out += fmt::format("herald_websocket_sessions{{format=\"protobuf\"}} {}\n", get(openByFormat[1]));
   metric(out, "herald_subscriptions", "gauge", "Channel subscriptions of connected clients.", get(subscriptions));
   metric(out, "herald_channels", "gauge", "Channels with state in memory.", s.channels);
   metric(out, "herald_messages_in_total", "counter", "WebSocket messages received.", s.messagesIn);

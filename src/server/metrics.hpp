@@ -35,6 +35,9 @@ class LatencyHistogram {
 struct Metrics {
   std::atomic<std::int64_t> sessions{0};       // connected clients (after connect)
   std::atomic<std::int64_t> subscriptions{0};
+  // Client-protocol WebSocket sessions open, by wire format (proto::Format),
+  // counted from the upgrade.
+  std::atomic<std::int64_t> openByFormat[2] = {};
   std::atomic<std::uint64_t> commands{0};
   std::atomic<std::uint64_t> publications{0};  // accepted publications (client and API)
   std::atomic<std::uint64_t> apiRequests{0};

@@ -228,6 +228,10 @@ Server::Server(ServerConfig config) {
   p.broker->describeNode(p.nodeUid, [&p] { return p.describe(); });
   p.clients = std::make_unique<ClientProtocol>(p.config, p.app, *p.broker, p.auth, p.metrics);
   p.api = std::make_unique<ServerApi>(p.config, p.app, *p.broker, *p.clients, p.metrics);
+  p.host.metrics = &p.metrics;
+  p.host.onRefuse = [&p](std::string channel, proto::Format format) {
+    p.clients->refuseFormat(std::move(channel), format);
+  };
   p.host.onReset = [&p](std::string channel, std::string_view why) {
     spdlog::warn("channel {}: {}; its subscribers here are told to subscribe again (2500)", channel, why);
     p.clients->resetChannel(std::move(channel));

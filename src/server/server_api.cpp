@@ -8,7 +8,9 @@
 
 #include "channel_rules.hpp"
 #include "control_message.hpp"
+#include "herald/auth/base64.hpp"
 #include "herald/broker/publication_views.hpp"
+#include "herald/proto/codec.hpp"
 #include "herald/proto/json_writer.hpp"
 #include "herald/proto/reply_encoder.hpp"
 
@@ -69,6 +71,16 @@ struct Params {
     if (e.get(v) && bad.empty()) bad = "\"" + std::string(key) + "\" must be true or false";
     return v;
   }
+  // The publication's data: `b64data` (base64 of any bytes, as Centrifugo's
+  // API takes it) when present and not empty, else the raw JSON of `data`.
+  std::string data() {
+    std::string b64 = str("b64data", false);
+    if (b64.empty()) return raw("data", true);
+    auto bytes = auth::base64Decode(b64);
+    if (!bytes && bad.empty()) bad = "\"b64data\" is not valid base64 (RFC 4648, standard alphabet, padded)";
+    if (bytes && bytes->empty() && bad.empty()) bad = "\"b64data\" decodes to no bytes";
+    return bytes ? std::move(*bytes) : std::string();
+  }
   // The raw JSON of a value, e.g. `data`.
   std::string raw(std::string_view key, bool required) {
     element e;
@@ -99,12 +111,25 @@ struct Params {
   }
 };
 
+// Data that is not JSON (published as bytes: `b64data`, a Protobuf client)
+// is given as "b64data", base64 of the bytes, in place of "data".
 std::string publicationsJson(const std::vector<broker::StoredPublication>& pubs) {
   broker::PublicationViews views(pubs);
   std::string j = "[";
   for (const proto::Publication& p : views.views()) {
     if (j.size() > 1) j += ',';
-    proto::encodePublication(j, p);
+    if (p.data.empty() || proto::isJsonValue(p.data)) {
+      proto::encodePublication(j, p);
+      continue;
+    }
+    proto::Publication rest = p;
+    rest.data = {};
+    std::string tail;
+    proto::encodePublication(tail, rest);  // {...} without "data"
+    j += "{\"b64data\":";
+    proto::appendJsonString(j, auth::base64Encode(p.data));
+    if (tail.size() > 2) j += ',';
+    j.append(tail, 1);
   }
   j += ']';
   return j;
@@ -147,7 +172,7 @@ struct ApiMethods {
   void run(std::string_view method, Params& p, Done done) {
     if (method == "publish") {
       std::string channel = p.str("channel", true);
-      std::string data = p.raw("data", true);
+      std::string data = p.data();
       auto tags = p.tags();
       if (!p.bad.empty()) return done(errorOutcome(proto::ErrorCode::BadRequest, p.bad));
       return publishOne(std::move(channel), std::move(data), std::move(tags), std::move(done));
@@ -162,7 +187,7 @@ struct ApiMethods {
         if (c.get(sv)) return done(errorOutcome(proto::ErrorCode::BadRequest, "\"channels\" must be an array of strings"));
         channels.emplace_back(sv);
       }
-      std::string data = p.raw("data", true);
+      std::string data = p.data();
       auto tags = p.tags();
       if (!p.bad.empty()) return done(errorOutcome(proto::ErrorCode::BadRequest, p.bad));
       struct Gather {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "herald/engine/web_socket.hpp"
+#include "herald/proto/codec.hpp"
 
 namespace herald::server {
 
@@ -65,6 +66,7 @@ struct Session {
   WebSocket* ws = nullptr;
   std::uint64_t serial = 0;      // names the session on its loop; callbacks find it by this
   State state = State::Connecting;
+  proto::Format format = proto::Format::Json;  // the wire format, fixed at the upgrade
   bool connectPending = false;   // a connect command is being served
   bool awaitingPong = false;
   // The client id, a UUID: kept inline, as every session has one.

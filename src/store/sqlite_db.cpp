@@ -62,6 +62,13 @@ Statement& Statement::bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::bindBlob(int index, std::string_view bytes) {
+  static const char kEmpty[] = "";
+  const char* p = bytes.data() ? bytes.data() : kEmpty;
+  if (sqlite3_bind_blob64(stmt_, index, p, bytes.size(), SQLITE_STATIC) != SQLITE_OK) db_.fail("bind");
+  return *this;
+}
+
 Statement& Statement::bindNull(int index) {
   if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) db_.fail("bind");
   return *this;
@@ -90,6 +97,7 @@ void Statement::reset() {
 }
 
 std::string Statement::text(int column) const {
+  // For a BLOB too: sqlite3_column_text returns its bytes unchanged.
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
   const int n = sqlite3_column_bytes(stmt_, column);
   return p ? std::string(p, static_cast<std::size_t>(n)) : std::string();

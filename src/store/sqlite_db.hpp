@@ -67,6 +67,8 @@ class Statement {
   // the statement's next reset().
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view text);
+  // Bytes that need not be UTF-8 (a publication's data); text() reads them back.
+  Statement& bindBlob(int index, std::string_view bytes);
   Statement& bindNull(int index);
 
   // True: a row is ready; false: done. Throws on error (after resetting).

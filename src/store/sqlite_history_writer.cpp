@@ -250,7 +250,7 @@ StoreResult SqliteWriter::append(SqliteRequest& r) {
   for (const StoredPublication& p : r.publications) {
     nowMs = std::max(nowMs, p.timeMs);
     ResetOnExit guard(insertPub_);
-    insertPub_.bind(1, ch).bind(2, clampToInt64(p.offset)).bind(3, p.timeMs).bind(4, p.data);
+    insertPub_.bind(1, ch).bind(2, clampToInt64(p.offset)).bind(3, p.timeMs).bindBlob(4, p.data);
     if (p.hasInfo) {
       insertPub_.bind(5, p.info.user).bind(6, p.info.client);
       if (!p.info.connInfo.empty()) insertPub_.bind(7, p.info.connInfo);

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "herald/broker/history_store.hpp"
+#include "herald/proto/codec.hpp"
 #include "herald/proto/codes.hpp"
 
 namespace herald::broker {
@@ -48,9 +49,19 @@ class BrokerHost {
   // Queued functions from one loop to another run in order, interleaved in
   // order with publish() deliveries between the same two loops.
   virtual void dispatch(unsigned loop, std::function<void()> fn) = 0;
-  // Sends `frame` to every connection subscribed to `topic`, on every loop
-  // (the calling loop at once, the others queued).
-  virtual void publish(std::string_view topic, std::string_view frame) = 0;
+  // Sends `frame`, a message of `format`, to every connection subscribed to
+  // `topic`, on every loop (the calling loop at once, the others queued).
+  virtual void publish(std::string_view topic, std::string_view frame, proto::Format format = proto::Format::Json) = 0;
+  // Whether any connection speaks `format`: a broker encodes pushes only in
+  // the formats in use (each once, whatever the number of subscribers).
+  virtual bool formatInUse(proto::Format format) const { return format == proto::Format::Json; }
+  // A publication of `channel` cannot travel in `format` (binary data for
+  // JSON): its subscribers in that format, on every loop, are disconnected
+  // with 3506 (inappropriate protocol) rather than sent something else.
+  virtual void refuseFormat(std::string_view channel, proto::Format format) {
+    (void)channel;
+    (void)format;
+  }
   virtual std::int64_t nowMs() const = 0;
   // Ends every local subscription to `channel`, telling each subscriber to
   // subscribe again (unsubscribe push 2500, insufficient state): its stream
@@ -71,9 +82,17 @@ struct ChannelSetup {
 };
 using ChannelResolver = std::function<ChannelSetup(std::string_view channel)>;
 
-// The topics of a channel's live stream on the App's pub/sub.
-std::string publicationTopic(std::string_view channel);   // pushes of publications
-std::string joinLeaveTopic(std::string_view channel);     // join and leave pushes
+// The topics of a channel's live stream on the App's pub/sub, one per wire
+// format, since each format's subscribers share one encoded frame.
+std::string publicationTopic(std::string_view channel, proto::Format format = proto::Format::Json);  // publications
+std::string joinLeaveTopic(std::string_view channel, proto::Format format = proto::Format::Json);    // joins and leaves
+// What a topic carries, for callbacks that get one (slow-subscriber drops).
+struct TopicKind {
+  std::string_view channel{};
+  bool joinLeave = false;
+  proto::Format format = proto::Format::Json;
+};
+TopicKind topicKind(std::string_view topic);
 
 // A client as presence and publications show it.
 struct ClientDescription {

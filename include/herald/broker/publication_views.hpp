@@ -7,7 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include "herald/broker/broker.hpp"
 #include "herald/broker/history_store.hpp"
+#include "herald/proto/codec.hpp"
 #include "herald/proto/reply.hpp"
 
 namespace herald::broker {
@@ -25,7 +27,15 @@ class PublicationViews {
   std::vector<proto::Publication> views_;
 };
 
-// {"push":{"channel":..,"pub":{...}}} for one publication.
-void encodePublicationPush(std::string& out, std::string_view channel, const StoredPublication& publication);
+// The push of one publication, in `encoder`'s format.
+void encodePublicationPush(const proto::Encoder& encoder, std::string& out, std::string_view channel,
+                           const StoredPublication& publication);
+
+// Live delivery, serialized once per format: for each format some
+// connection speaks, the push is encoded once and published on that
+// format's topic -- or, when the format cannot carry the data (binary data
+// for JSON), that format's subscribers are refused (BrokerHost::refuseFormat).
+void publishPublication(BrokerHost& host, std::string_view channel, const StoredPublication& publication);
+void publishJoinLeave(BrokerHost& host, std::string_view channel, const ClientDescription& who, bool join);
 
 }  // namespace herald::broker

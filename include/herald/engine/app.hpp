@@ -17,6 +17,7 @@
 #include <functional>
 #include <utility>
 #include <memory>
+#include <any>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,11 @@ struct Request;
 }
 
 struct WsBehavior {
+  // Called when an upgrade request is accepted, with the request (its path,
+  // query and headers are gone after this); what it returns becomes the
+  // connection's userData() before open() runs. For what a handshake says
+  // that the application needs later (a query parameter, a cookie).
+  std::function<std::any(const http::Request&)> upgrade{};
   // Called once the handshake succeeded, before any message.
   std::function<void(WebSocket&)> open{};
   std::function<void(WebSocket&, std::string_view payload, ws::Opcode opcode)> message{};

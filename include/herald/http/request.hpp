@@ -46,6 +46,20 @@ struct Response : HeaderFields {
   int versionMinor = 1;
 };
 
+// The value of the first `name=value` pair of a query string (as sent, not
+// percent-decoded), or nullopt when `name` is absent. A bare `name` is "".
+inline std::optional<std::string_view> queryParameter(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
 // Calls fn(token) for each non-empty, trimmed element of a comma-separated list.
 template <class Fn>
 void forEachListElement(std::string_view list, Fn&& fn) {

@@ -50,15 +50,23 @@ struct DecodeResult {
   std::size_t index = 0;                                 // Error: which line (0-based)
 };
 
-class CommandDecoder {
+// Decodes the commands of one client frame, in some wire format (codec.hpp).
+class FrameDecoder {
+ public:
+  virtual ~FrameDecoder() = default;
+  // Clears `out` (keeping its capacity) and decodes every command of `frame`.
+  virtual DecodeResult decode(std::string_view frame, std::vector<Command>& out) = 0;
+};
+
+class CommandDecoder final : public FrameDecoder {
  public:
   explicit CommandDecoder(DecodeLimits limits = {});
-  ~CommandDecoder();
+  ~CommandDecoder() override;
   CommandDecoder(CommandDecoder&&) noexcept;
   CommandDecoder& operator=(CommandDecoder&&) noexcept;
 
   // Clears `out` (keeping its capacity) and decodes every command of `frame`.
-  DecodeResult decode(std::string_view frame, std::vector<Command>& out);
+  DecodeResult decode(std::string_view frame, std::vector<Command>& out) override;
 
   const DecodeLimits& limits() const;
 

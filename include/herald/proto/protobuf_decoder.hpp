@@ -24,15 +24,15 @@
 
 namespace herald::proto {
 
-class ProtobufCommandDecoder {
+class ProtobufCommandDecoder final : public FrameDecoder {
  public:
   explicit ProtobufCommandDecoder(DecodeLimits limits = {});
-  ~ProtobufCommandDecoder();
+  ~ProtobufCommandDecoder() override;
   ProtobufCommandDecoder(ProtobufCommandDecoder&&) noexcept;
   ProtobufCommandDecoder& operator=(ProtobufCommandDecoder&&) noexcept;
 
   // Clears `out` (keeping its capacity) and decodes every command of `frame`.
-  DecodeResult decode(std::string_view frame, std::vector<Command>& out);
+  DecodeResult decode(std::string_view frame, std::vector<Command>& out) override;
 
   const DecodeLimits& limits() const;
 

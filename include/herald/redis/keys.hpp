@@ -29,8 +29,13 @@ inline constexpr std::string_view kControlChannel = "herald:control";       // p
 // The publish script writes kind 'p' with the offset and epoch it assigned.
 namespace kind {
 inline constexpr char Publication = 'p';
-inline constexpr char Join = 'j';
-inline constexpr char Leave = 'l';
+// Joins and leaves carry the client (broker::encodeClient); each node
+// encodes the push in the formats its connections speak. 'j' and 'l' are
+// what earlier versions sent: a JSON push, handed to JSON subscribers as is.
+inline constexpr char Join = 'J';
+inline constexpr char Leave = 'L';
+inline constexpr char JsonJoin = 'j';
+inline constexpr char JsonLeave = 'l';
 inline constexpr char Control = 'c';
 }  // namespace kind
 

@@ -49,7 +49,7 @@ class FakeBrokerHost final : public BrokerHost {
     if (from == static_cast<int>(loop)) return fn();
     enqueue(source(from), loop, Item{std::move(fn), {}});
   }
-  void publish(std::string_view topic, std::string_view frame) override {
+  void publish(std::string_view topic, std::string_view frame, proto::Format = proto::Format::Json) override {
     int from = currentLoop();
     {
       std::lock_guard lock(mutex_);
