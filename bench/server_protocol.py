@@ -4,7 +4,9 @@
 Issue 5's figures: 1 publisher -> 1000 subscribers of one channel through the
 Centrifugo protocol (herald serve) against the engine's own broadcast example
 (examples/broadcast) in the same interleaved run, and the server RSS per idle
-client that is connected and subscribed to one channel.
+client that is connected and subscribed to one channel. Issue 13 adds the
+same two figures for the protocol's Protobuf variant (herald bench --format
+protobuf), measured in the same rounds as JSON.
 
     HERALD_BUILD_DIR=build/release python3 bench/server_protocol.py [--rounds 3] [--seconds 5]
 
@@ -71,7 +73,8 @@ def main():
     broadcast = os.path.join(build, "examples/broadcast")
     fanout = ["fanout", "-c", "1000", "--publishers", "1", "--size", "32", "--rate", "0", "--inflight", "8",
               "-d", str(a.seconds), "--warmup", "1"]
-    results = {"engine": [], "serve": [], "engine_cpu": [], "serve_cpu": [], "idle_rss": []}
+    results = {"engine": [], "serve": [], "serve_pb": [], "engine_cpu": [], "serve_cpu": [], "serve_pb_cpu": [],
+               "idle_rss": [], "idle_rss_pb": []}
     with tempfile.TemporaryDirectory() as tmp:
         cfg = os.path.join(tmp, "bench.toml")
         with open(cfg, "w") as f:
@@ -84,18 +87,21 @@ def main():
             stop(proc)
             results["engine"].append(metric(rep, "delivered_per_second"))
             results["engine_cpu"].append(metric(rep, "server_cpu_seconds_per_million_deliveries"))
-            proc, port = start(serve_cmd)
-            url = f"ws://127.0.0.1:{port}/connection/websocket"
-            rep = bench(herald, [*fanout, "--protocol", "centrifugo", "--url", url, "--server-pid", str(proc.pid)])
-            stop(proc)
-            results["serve"].append(metric(rep, "delivered_per_second"))
-            results["serve_cpu"].append(metric(rep, "server_cpu_seconds_per_million_deliveries"))
-            proc, port = start(serve_cmd)
-            url = f"ws://127.0.0.1:{port}/connection/websocket"
-            rep = bench(herald, ["idle", "--protocol", "centrifugo", "-c", str(a.idle), "-d", "2", "--url", url,
-                                 "--server-pid", str(proc.pid)])
-            stop(proc)
-            results["idle_rss"].append(metric(rep, "server_rss_bytes_per_connection"))
+            for fmt, key in (("json", ""), ("protobuf", "_pb")):
+                proc, port = start(serve_cmd)
+                url = f"ws://127.0.0.1:{port}/connection/websocket"
+                rep = bench(herald, [*fanout, "--protocol", "centrifugo", "--format", fmt, "--url", url,
+                                     "--server-pid", str(proc.pid)])
+                stop(proc)
+                results["serve" + key].append(metric(rep, "delivered_per_second"))
+                results["serve" + key + "_cpu"].append(metric(rep, "server_cpu_seconds_per_million_deliveries"))
+            for fmt, key in (("json", ""), ("protobuf", "_pb")):
+                proc, port = start(serve_cmd)
+                url = f"ws://127.0.0.1:{port}/connection/websocket"
+                rep = bench(herald, ["idle", "--protocol", "centrifugo", "--format", fmt, "-c", str(a.idle), "-d", "2",
+                                     "--url", url, "--server-pid", str(proc.pid)])
+                stop(proc)
+                results["idle_rss" + key].append(metric(rep, "server_rss_bytes_per_connection"))
             print(f"round {r + 1}: " + ", ".join(f"{k}={v[-1]}" for k, v in results.items()), flush=True)
             time.sleep(1)
 
@@ -107,13 +113,19 @@ def main():
 
     print("\nfan-out 1 -> 1000 x 32 B, delivered/s:")
     print(f"  engine (examples/broadcast): {summary(results['engine'])}")
-    print(f"  herald serve (centrifugo):   {summary(results['serve'])}")
+    print(f"  herald serve (JSON):         {summary(results['serve'])}")
+    print(f"  herald serve (Protobuf):     {summary(results['serve_pb'])}")
     ratios = [s / e for s, e in zip(results["serve"], results["engine"]) if s and e]
-    print(f"  ratio serve/engine:          {summary(ratios)}")
+    print(f"  ratio serve JSON/engine:     {summary(ratios)}")
+    ratios = [p / s for p, s in zip(results["serve_pb"], results["serve"]) if p and s]
+    print(f"  ratio Protobuf/JSON:         {summary(ratios)}")
     print("server CPU s per 1M deliveries:")
-    print(f"  engine: {summary(results['engine_cpu'])}")
-    print(f"  serve:  {summary(results['serve_cpu'])}")
-    print(f"idle clients connected + subscribed ({a.idle}), server RSS bytes per client: {summary(results['idle_rss'])}")
+    print(f"  engine:         {summary(results['engine_cpu'])}")
+    print(f"  serve JSON:     {summary(results['serve_cpu'])}")
+    print(f"  serve Protobuf: {summary(results['serve_pb_cpu'])}")
+    print(f"idle clients connected + subscribed ({a.idle}), server RSS bytes per client:")
+    print(f"  JSON:     {summary(results['idle_rss'])}")
+    print(f"  Protobuf: {summary(results['idle_rss_pb'])}")
 
 
 if __name__ == "__main__":

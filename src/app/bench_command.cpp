@@ -70,6 +70,7 @@ void addBenchCommand(CLI::App& app, std::function<int()>& action) {
                   "raw (example servers) or centrifugo (herald serve's client protocol; idle and fanout)")
       ->check(CLI::IsMember({"raw", "centrifugo"}))
       ->capture_default_str();
+  sub->add_option("--format", o->format, "--protocol centrifugo: the wire format, json (default) or protobuf");
   sub->add_option("--channel", o->channel, "--protocol centrifugo: the channel to subscribe and publish to")
       ->capture_default_str();
   sub->add_flag("--json", o->json, "print the report as JSON on stdout");

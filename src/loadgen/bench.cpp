@@ -102,6 +102,8 @@ std::string invalid(const BenchOptions& o) {
   if (o.warmup < 0) return "--warmup cannot be negative";
   if (o.scenario == "fanout" && o.size < 20) return "fanout needs --size >= 20 (id, sequence and timestamp)";
   if (o.scenario == "fanout" && o.publishers == 0) return "fanout needs at least one publisher";
+  if (o.format != "json" && o.format != "protobuf") return "--format is json or protobuf";
+  if (o.format == "protobuf" && o.protocol != "centrifugo") return "--format protobuf needs --protocol centrifugo";
   if (o.protocol == "centrifugo" && o.scenario != "fanout" && o.scenario != "idle")
     return "--protocol centrifugo works with the fanout and idle scenarios";
   if (o.protocol == "centrifugo" && (o.channel.empty() || o.channel.find_first_of("\"\\") != std::string::npos))
@@ -122,7 +124,7 @@ void addSettings(const BenchOptions& o, Report& r) {
     r.setting("connections", std::to_string(o.connections));
   }
   if (o.scenario == "echo" || o.scenario == "fanout") r.setting("size", std::to_string(o.size));
-  if (o.protocol != "raw") r.setting("protocol", o.protocol + " (channel " + o.channel + ")");
+  if (o.protocol != "raw") r.setting("protocol", o.protocol + " " + o.format + " (channel " + o.channel + ")");
   if (o.scenario == "echo" || (o.scenario == "fanout" && o.rate == 0))
     r.setting("inflight", std::to_string(o.inflight));
   r.setting("concurrency", std::to_string(o.concurrency));

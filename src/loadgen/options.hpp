@@ -30,6 +30,7 @@ struct BenchOptions {
   // client protocol of `herald serve` (idle and fanout), on `channel`.
   std::string protocol = "raw";
   std::string channel = "bench";
+  std::string format = "json";  // centrifugo: json | protobuf
 };
 
 // Runs one bench scenario: progress on stderr, the report on stdout. Returns

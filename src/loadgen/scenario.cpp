@@ -13,8 +13,11 @@ WsBehavior Scenario::clientBehavior() const {
 }
 
 ClientOptions Scenario::clientOptions(std::size_t connection, std::function<void(std::string_view)> onError) const {
+  std::vector<std::string> subprotocols;
+  if (o_.protocol == "centrifugo" && o_.format == "protobuf") subprotocols.emplace_back("centrifuge-protobuf");
   return {.caFile = o_.caFile,
           .verifyCertificate = !o_.insecure,
+          .subprotocols = std::move(subprotocols),
           .compression = o_.compression,
           .sourceAddress = plan_.sources.empty() ? std::string() : plan_.sources[connection % plan_.sources.size()],
           .onError = std::move(onError)};

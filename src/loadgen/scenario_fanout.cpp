@@ -143,13 +143,13 @@ class FanoutScenario final : public Scenario {
     b.open = [this, &w, &L, p](WebSocket& ws) {
       p->ws = &ws;
       if (!centrifugo()) return opened(w, L);
-      ws.sendText(centrifugo::hello({}));
+      ws.send(centrifugo::hello(format(), {}), centrifugo::opcode(format()));
     };
     if (centrifugo()) {
-      b.message = [&w, &L, p](WebSocket& ws, std::string_view msg, ws::Opcode) {
-        if (centrifugo::isPing(msg)) return void(ws.sendText("{}"));
+      b.message = [this, &w, &L, p](WebSocket& ws, std::string_view msg, ws::Opcode) {
+        if (centrifugo::isPing(format(), msg)) return void(ws.send(centrifugo::pong(format()), centrifugo::opcode(format())));
         std::string error;
-        if (!p->helloDone && centrifugo::isHelloDone(msg, false, error)) {
+        if (!p->helloDone && centrifugo::isHelloDone(format(), msg, false, error)) {
           p->helloDone = true;
           if (!error.empty()) return failed(w, L, "publisher " + error);
           opened(w, L);
@@ -177,29 +177,27 @@ class FanoutScenario final : public Scenario {
     WsBehavior b = clientBehavior();
     b.open = [this, &w, &L, s](WebSocket& ws) {
       s->ws = &ws;
-      if (centrifugo()) return void(ws.sendText(centrifugo::hello(o_.channel)));
+      if (centrifugo()) return void(ws.send(centrifugo::hello(format(), o_.channel), centrifugo::opcode(format())));
       s->opened = true;
       ++w.stats.receivers;
       opened(w, L);
     };
     b.message = [this, &w, &L, s](WebSocket& ws, std::string_view msg, ws::Opcode) {
       if (!centrifugo()) return onDelivery(w, L, *s, msg);
-      if (centrifugo::isPing(msg)) return void(ws.sendText("{}"));
+      if (centrifugo::isPing(format(), msg)) return void(ws.send(centrifugo::pong(format()), centrifugo::opcode(format())));
       if (!s->helloDone) {
         std::string error;
-        if (!centrifugo::isHelloDone(msg, true, error)) return;
+        if (!centrifugo::isHelloDone(format(), msg, true, error)) return;
         s->helloDone = true;
         if (!error.empty()) return failed(w, L, "subscriber " + error);
         s->opened = true;
         ++w.stats.receivers;
         return opened(w, L);
       }
-      // Publications may share a frame, one per line.
-      while (!msg.empty()) {
-        std::size_t nl = msg.find('\n');
-        onDelivery(w, L, *s, msg.substr(0, nl));
-        if (nl == std::string_view::npos) break;
-        msg.remove_prefix(nl + 1);
+      // Publications may share a frame.
+      if (!centrifugo::forEachMessage(format(), msg, [&](std::string_view m) { onDelivery(w, L, *s, m); })) {
+        ++w.stats.corrupt;
+        w.stats.error("a frame's message lengths do not add up");
       }
     };
     b.close = [&w, s](WebSocket&, std::uint16_t code, std::string_view reason) {
@@ -258,9 +256,9 @@ class FanoutScenario final : public Scenario {
     std::memcpy(out + 12, &now, 8);
     SendResult r;
     if (centrifugo()) {
-      centrifugo::encodePublish(L.frame, p.commandId++, o_.channel, reinterpret_cast<const unsigned char*>(out),
-                                kHeaderBytes, o_.size - kHeaderBytes);
-      r = p.ws->send(L.frame, ws::Opcode::Text);
+      centrifugo::encodePublish(format(), L.frame, p.commandId++, o_.channel,
+                                reinterpret_cast<const unsigned char*>(out), kHeaderBytes, o_.size - kHeaderBytes);
+      r = p.ws->send(L.frame, centrifugo::opcode(format()));
     } else {
       r = p.ws->send(L.payload, ws::Opcode::Binary);
     }
@@ -286,8 +284,8 @@ class FanoutScenario final : public Scenario {
     std::uint64_t seq = 0, sentAt = 0;
     unsigned char header[kHeaderBytes];
     if (centrifugo()) {
-      if (!centrifugo::decodePublication(msg, header, kHeaderBytes, o_.size - kHeaderBytes)) {
-        if (msg.starts_with(R"({"id":)")) return;  // a late reply, not a delivery
+      if (!centrifugo::decodePublication(format(), msg, header, kHeaderBytes, o_.size - kHeaderBytes)) {
+        if (centrifugo::isReply(format(), msg)) return;  // a late reply, not a delivery
         ++w.stats.corrupt;
         w.stats.error("a delivery was not a publication any publisher sent");
         return;
@@ -328,6 +326,9 @@ class FanoutScenario final : public Scenario {
   }
 
   bool centrifugo() const { return o_.protocol == "centrifugo"; }
+  centrifugo::Format format() const {
+    return o_.format == "protobuf" ? centrifugo::Format::Protobuf : centrifugo::Format::Json;
+  }
 
   std::vector<std::unique_ptr<FanoutLoop>> loops_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> finalSent_;  // per publisher, written at stopTraffic

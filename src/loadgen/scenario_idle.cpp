@@ -95,16 +95,17 @@ class IdleScenario final : public Scenario {
     // With --protocol centrifugo a connection counts as open once it is
     // connected and subscribed to --channel, and it answers server pings.
     bool centrifugo = o_.protocol == "centrifugo";
-    b.open = [this, centrifugo, opened](WebSocket& ws) {
-      if (centrifugo) return void(ws.sendText(centrifugo::hello(o_.channel)));
+    const auto format = o_.format == "protobuf" ? centrifugo::Format::Protobuf : centrifugo::Format::Json;
+    b.open = [this, centrifugo, format, opened](WebSocket& ws) {
+      if (centrifugo) return void(ws.send(centrifugo::hello(format, o_.channel), centrifugo::opcode(format)));
       opened();
     };
     if (centrifugo) {
       auto done = std::make_shared<bool>(false);
-      b.message = [&w, &L, opened, done](WebSocket& ws, std::string_view msg, ws::Opcode) {
-        if (centrifugo::isPing(msg)) return void(ws.sendText("{}"));
+      b.message = [&w, &L, opened, done, format](WebSocket& ws, std::string_view msg, ws::Opcode) {
+        if (centrifugo::isPing(format, msg)) return void(ws.send(centrifugo::pong(format), centrifugo::opcode(format)));
         std::string error;
-        if (*done || !centrifugo::isHelloDone(msg, true, error)) return;
+        if (*done || !centrifugo::isHelloDone(format, msg, true, error)) return;
         *done = true;
         if (error.empty()) return opened();
         w.count(&Counters::failed);

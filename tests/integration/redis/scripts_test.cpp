@@ -300,7 +300,7 @@ TEST(RedisKeysTest, EnvelopeRoundTripsAndRejectsGarbage) {
   std::string m = encodeEnvelope(kind::Join, 0, "", 1234, payload);
   auto e = decodeEnvelope(m);
   ASSERT_TRUE(e.has_value());
-  EXPECT_EQ(e->kind, 'j');
+  EXPECT_EQ(e->kind, kind::Join);
   EXPECT_EQ(e->offset, 0u);
   EXPECT_EQ(e->epoch, "-");
   EXPECT_EQ(e->timeMs, 1234);
