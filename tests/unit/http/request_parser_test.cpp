@@ -75,6 +75,16 @@ TEST(RequestParserTest, SplitsTargetIntoPathAndQuery) {
   }
 }
 
+TEST(RequestParserTest, QueryParameterFindsTheFirstPairByName) {
+  EXPECT_EQ(queryParameter("format=protobuf", "format"), "protobuf");
+  EXPECT_EQ(queryParameter("a=1&cf_protocol=protobuf&b", "cf_protocol"), "protobuf");
+  EXPECT_EQ(queryParameter("x=1&x=2", "x"), "1");
+  EXPECT_EQ(queryParameter("flag&y=2", "flag"), "");
+  EXPECT_EQ(queryParameter("formats=protobuf", "format"), std::nullopt);
+  EXPECT_EQ(queryParameter("", "format"), std::nullopt);
+  EXPECT_EQ(queryParameter("a=%3D", "a"), "%3D");  // as sent: not decoded
+}
+
 TEST(RequestParserTest, AcceptsHttp10AndReportsMinorVersion) {
   ParsedHead r = parseEveryWay(withLine("GET / HTTP/1.0"));
   ASSERT_EQ(r.kind, ParseResult::Complete) << r;

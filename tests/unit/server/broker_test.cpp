@@ -9,6 +9,7 @@
 #include <set>
 
 #include "broker_test_support.hpp"
+#include "herald/proto/protobuf_encoder.hpp"
 
 namespace herald::broker::test {
 namespace {
@@ -243,6 +244,73 @@ TEST_F(BrokerTest, SendsNoJoinOrLeaveWhenNotAsked) {
 TEST_F(BrokerTest, KeepsJoinLeaveTopicApartFromPublicationTopic) {
   EXPECT_NE(joinLeaveTopic("room"), publicationTopic("room"));
   EXPECT_NE(joinLeaveTopic("a"), publicationTopic(joinLeaveTopic("a").substr(0, 1)));
+  // Four topics per channel, each telling what it carries.
+  std::set<std::string> topics;
+  for (proto::Format f : proto::kFormats) {
+    for (bool joinLeave : {false, true}) {
+      std::string t = joinLeave ? joinLeaveTopic("room", f) : publicationTopic("room", f);
+      topics.insert(t);
+      TopicKind k = topicKind(t);
+      EXPECT_EQ(k.channel, "room");
+      EXPECT_EQ(k.joinLeave, joinLeave);
+      EXPECT_EQ(k.format, f);
+    }
+  }
+  EXPECT_EQ(topics.size(), 4u);
+}
+
+// Serialize once per format: each publication is encoded once for every
+// format some connection speaks, and only for those.
+TEST_F(BrokerTest, EncodesEachPublicationOncePerFormatInUse) {
+  h.useMemory();
+  h.host.protobufInUse = true;
+  h.publish(1, "news", R"({"n":1})");
+  ASSERT_EQ(h.host.publishCount(publicationTopic("news")), 1u);
+  ASSERT_EQ(h.host.publishCount(publicationTopic("news", proto::Format::Protobuf)), 1u);
+  auto published = h.host.published();
+  ASSERT_EQ(published.size(), 2u);
+  std::string pb;
+  proto::pb::encodePublicationPush(pb, "news", {.data = R"({"n":1})", .offset = 1});
+  EXPECT_EQ(published[1].frame, pb);
+  for (unsigned l = 0; l < 3; ++l)
+    EXPECT_EQ(h.host.framesOn(l, publicationTopic("news", proto::Format::Protobuf)), std::vector<std::string>{pb});
+
+  h.host.jsonInUse = false;
+  h.publish(1, "news", R"({"n":2})");
+  EXPECT_EQ(h.host.publishCount(publicationTopic("news")), 1u);
+  EXPECT_EQ(h.host.publishCount(publicationTopic("news", proto::Format::Protobuf)), 2u);
+}
+
+TEST_F(BrokerTest, DataJsonCannotCarryRefusesJsonSubscribersAndReachesProtobufOnes) {
+  h.useMemory();
+  h.host.protobufInUse = true;
+  const std::string binary("\x00\xff\x01", 3);
+  PublishOutcome out = h.publish(2, "bin", binary);
+  EXPECT_FALSE(out.failure);
+  EXPECT_EQ(out.offset, 1u);
+  EXPECT_EQ(h.host.publishCount(publicationTopic("bin")), 0u);
+  EXPECT_EQ(h.host.publishCount(publicationTopic("bin", proto::Format::Protobuf)), 1u);
+  ASSERT_EQ(h.host.refused.size(), 1u);
+  EXPECT_EQ(h.host.refused[0], (std::pair<std::string, proto::Format>{"bin", proto::Format::Json}));
+  // History keeps the bytes as they were.
+  HistoryQuery q;
+  q.channel = "bin";
+  q.limit = -1;
+  auto history = h.history(0, q);
+  ASSERT_EQ(history.publications.size(), 1u);
+  EXPECT_EQ(history.publications[0].data, binary);
+}
+
+TEST_F(BrokerTest, PublishesJoinsAndLeavesInEveryFormatInUse) {
+  h.useMemory(kKeepAll, true);
+  h.host.protobufInUse = true;
+  SubscribeRequest r{"room", {"c1", "alice", {}, {}}};
+  r.joinPush = true;
+  h.subscribe(0, r);
+  EXPECT_EQ(h.host.publishCount(joinLeaveTopic("room")), 1u);
+  EXPECT_EQ(h.host.publishCount(joinLeaveTopic("room", proto::Format::Protobuf)), 1u);
+  h.unsubscribe(1, "room", "c1", /*leavePush=*/true);
+  EXPECT_EQ(h.host.publishCount(joinLeaveTopic("room", proto::Format::Protobuf)), 2u);
 }
 
 TEST_F(BrokerTest, RepliesToSubscriberBeforeItsOwnJoinReachesItsLoop) {

@@ -62,6 +62,17 @@ class FakeBrokerHost final : public BrokerHost {
     }
   }
   std::int64_t nowMs() const override { return now; }
+  bool formatInUse(proto::Format format) const override {
+    return format == proto::Format::Json ? jsonInUse : protobufInUse;
+  }
+  void refuseFormat(std::string_view channel, proto::Format format) override {
+    std::lock_guard lock(mutex_);
+    refused.emplace_back(std::string(channel), format);
+  }
+  // Which formats "connections speak"; and what refuseFormat() was told.
+  bool jsonInUse = true;
+  bool protobufInUse = false;
+  std::vector<std::pair<std::string, proto::Format>> refused;
 
   // --- driving ----------------------------------------------------------
   // The source index of calls from outside the loops.
