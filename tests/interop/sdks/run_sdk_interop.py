@@ -160,6 +160,14 @@ def api(server, method: str, body: dict) -> dict:
     return reply["result"]
 
 
+def check_installed(sdk: str) -> None:
+    spec = PROGRAMS[sdk]
+    for path in spec.get("needs", spec["argv"][:1]):
+        if not os.access(path, os.X_OK):
+            raise CheckFailed(f"the {sdk} SDK program is not installed ({path} is missing or not "
+                              f"executable): run scripts/install-deps.sh")
+
+
 class Program:
     """One SDK program as a child process in a process group of its own: its
     events (stdout lines) in arrival order, commands with ids, and the last
@@ -167,10 +175,7 @@ class Program:
 
     def __init__(self, label: str, sdk: str, fmt: str, server, user: str):
         spec = PROGRAMS[sdk]
-        for path in spec.get("needs", spec["argv"][:1]):
-            if not os.access(path, os.X_OK):
-                raise CheckFailed(f"the {sdk} SDK program is not installed ({path} is missing): "
-                                  f"run scripts/install-deps.sh")
+        check_installed(sdk)
         self.label, self.sdk, self.fmt, self.user = label, sdk, fmt, user
         # The Python SDK in JSON mode takes and gives JSON data as Python values
         # (json.dumps/json.loads inside the SDK), so its bytes are its own
@@ -553,6 +558,13 @@ def main() -> int:
     fmt = opts.format or ("protobuf" if opts.sdk == "java" else "json")
     if fmt not in PROGRAMS[opts.sdk]["formats"]:
         parser.error(f"the {opts.sdk} program speaks only {', '.join(PROGRAMS[opts.sdk]['formats'])}")
+
+    try:  # before any server starts: the programs this run needs (S, and the peers' SDK)
+        for sdk in sorted({opts.sdk, other_sdk(opts.sdk)}):
+            check_installed(sdk)
+    except CheckFailed as err:
+        print(f"FAIL sdk interop {opts.sdk}/{fmt}: {err}", flush=True)
+        return 1
 
     programs = []
     server = HeraldServer(CONFIG, log_level="info")
