@@ -29,7 +29,8 @@ programs' recent output and the server log:
   7. Protobuf only: after P (JSON) left, bytes that are not UTF-8 published
      through the API with `b64data` reach S byte for byte and come back from
      history byte for byte; S's binary publication reaches a second Protobuf
-     program (Q) byte for byte, and Q's reaches S.
+     program (Q) byte for byte, and Q's reaches S; the HTTP API's history shows
+     them as `b64data`.
 
 The peer is "the other SDK": Python for Go and Java, Go for Python; P speaks
 the other format (Java speaks only Protobuf, so its P is Python/JSON), Q speaks
@@ -418,6 +419,22 @@ class Ledger:
               f"expected {self.top}/{self.epoch}")
 
 
+    def expect_api_history(self, server) -> None:
+        """The HTTP API's history: JSON data as `data`, other bytes as `b64data`
+        (base64, as Centrifugo's API shows them)."""
+        res = api(server, "history", {"channel": CHANNEL, "limit": 1000})
+        pubs = res.get("publications", [])
+        check([p.get("offset") for p in pubs] == sorted(self.data),
+              f"API history offsets {[p.get('offset') for p in pubs]}, expected {sorted(self.data)}")
+        for pub in pubs:
+            want = self.data[pub["offset"]]
+            if "b64data" in pub:
+                ok = "data" not in pub and base64.b64decode(pub["b64data"]) == want
+            else:
+                ok = same(compact(pub.get("data")), want, True)
+            check(ok, f"API history at offset {pub['offset']}: {pub}, expected {want!r}")
+
+
 def other_sdk(sdk: str) -> str:
     return "go" if sdk == "python" else "python"
 
@@ -540,8 +557,9 @@ def run(sdk: str, fmt: str, server, programs: list) -> None:
         ledger.client_publish(q, [s, q], b"\xfe\xff\x00binary from Q\x80")
         ledger.expect_delivered(q, first_q, ledger.top)
         ledger.expect_history(s)
+        ledger.expect_api_history(server)
         q.quit()
-        step(f"binary publications {s} -> {q} and back, byte for byte")
+        step(f"binary publications {s} -> {q} and back, byte for byte; the API history shows b64data")
 
     ledger.expect_delivered(s, 1, ledger.top)
     s.quit()
