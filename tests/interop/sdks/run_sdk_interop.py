@@ -587,6 +587,9 @@ def main() -> int:
         print(f"FAIL sdk interop {opts.sdk}/{fmt}: {err}", flush=True)
         return 1
 
+    # A SIGTERM (ctest's timeout, a Ctrl-C'd make) still runs the cleanup below;
+    # a program also exits by itself once its stdin, this process's pipe, closes.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     programs = []
     server = HeraldServer(CONFIG, log_level="info")
     try:
