@@ -25,7 +25,8 @@ programs' recent output and the server log:
      through the API right after it (while the SDKs are in their reconnect
      backoff): S and P reconnect, get `subscribed` with wasRecovering and
      recovered, and over the whole run each acknowledged publication arrived
-     exactly once, in offset order, byte for byte;
+     exactly once, in offset order, byte for byte, and no program reconnected
+     at any other time;
   7. Protobuf only: after P (JSON) left, bytes that are not UTF-8 published
      through the API with `b64data` reach S byte for byte and come back from
      history byte for byte; S's binary publication reaches a second Protobuf
@@ -275,6 +276,13 @@ class Program:
     def publications(self, channel: str = CHANNEL) -> list:
         with self.cond:
             return [e for e in self.events if e["event"] == "publication" and e.get("channel") == channel]
+
+    def expect_connections(self, n: int) -> None:
+        """Connected exactly n times: no reconnect but the ones the run caused."""
+        with self.cond:
+            got = [e.get("client") for e in self.events if e["event"] == "connected"]
+        check(len(got) == n, f"{self}: connected {len(got)} times ({got}), expected {n}: "
+              f"a reconnect the run did not cause")
 
     def quit(self) -> None:
         rep = self.request("quit")
@@ -541,6 +549,7 @@ def run(sdk: str, fmt: str, server, programs: list) -> None:
 
     if fmt == "protobuf":
         # 7. Binary data: the JSON peer leaves first (JSON cannot carry it).
+        p.expect_connections(2)
         p.quit()
         q = start("Q", other_sdk(sdk), "protobuf", "user-binary")
         top_at_q = ledger.top  # Q subscribes at this top or, if it is quick, after the next publication
@@ -560,14 +569,18 @@ def run(sdk: str, fmt: str, server, programs: list) -> None:
         ledger.expect_delivered(q, first_q, ledger.top)
         ledger.expect_history(s)
         ledger.expect_api_history(server)
+        q.expect_connections(1)
         q.quit()
         step(f"binary publications {s} -> {q} and back, byte for byte; the API history shows b64data")
 
     ledger.expect_delivered(s, 1, ledger.top)
+    s.expect_connections(2)
     s.quit()
     if fmt != "protobuf":
+        p.expect_connections(2)
         p.quit()
-    step(f"{s} received offsets 1..{ledger.top} exactly once in order over the whole run; all quit cleanly")
+    step(f"{s} received offsets 1..{ledger.top} exactly once in order over the whole run, "
+         f"reconnected only after the SIGKILL; all quit cleanly")
 
 
 def main() -> int:
