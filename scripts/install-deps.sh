@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian and npm packages Herald needs to build and test.
+# Installs what Herald needs to build and test: Debian packages, the npm
+# packages of the interop tests and web apps (from their lock files), and the
+# SDK programs of the SDK interop tests (tests/interop/sdks): the Go program
+# built against the go.sum-pinned centrifuge-go, the Python SDK in a venv from
+# hash-pinned requirements.txt, and the Java program if its install.sh is there.
 # Idempotent and quick when everything is already there: it asks dpkg first
-# and only calls apt-get for what is missing.
+# and only calls apt-get for what is missing; it rebuilds an SDK program only
+# when its sources or pins are newer than what it built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +16,7 @@ debs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libsimdjson-dev libsqlite3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libhiredis-dev
   libprotobuf-dev protobuf-compiler
-  python3 python3-websockets python3-jwt python3-cryptography
+  python3 python3-venv python3-websockets python3-jwt python3-cryptography
   chromium redis-server
 )
 
@@ -45,3 +50,36 @@ for dir in tests/interop/node tests/interop/centrifuge web; do
     fi
   fi
 done
+
+# SDK interop programs (tests/interop/sdks/README.md). A program that could
+# not be built makes its ctest fail with a message naming this script.
+sdks=tests/interop/sdks
+
+# Go: the installed toolchain only (GOTOOLCHAIN=local, nothing downloaded but
+# the modules go.sum pins, from the Go module proxy); go.mod's `go` line says
+# which version at least. Debian 12's golang-go (1.19) is too old for it.
+gomod="$sdks/go/go.mod"
+gobin="$sdks/go/bin/sdk-go"
+go_cmd=$(command -v go || { [ -x /usr/local/go/bin/go ] && echo /usr/local/go/bin/go; } || true)
+if [ -z "$go_cmd" ]; then
+  echo "install-deps: WARNING: no Go toolchain; the interop_sdk_go_* tests need Go >= $(awk '$1=="go"{print $2}' "$gomod") (not Debian 12's golang-go 1.19)" >&2
+elif [ ! -x "$gobin" ] || [ -n "$(find "$sdks/go" -maxdepth 1 \( -name '*.go' -o -name go.mod -o -name go.sum \) -newer "$gobin")" ]; then
+  echo "install-deps: building $gobin ($("$go_cmd" version))"
+  (cd "$sdks/go" && GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" "$go_cmd" build -o bin/sdk-go .)
+fi
+
+# Python: a venv of Debian's /usr/bin/python3 (python3-venv above), the SDK
+# and its dependencies pinned by hash. Reinstalled when requirements.txt changes.
+venv="$sdks/python/.venv"
+if ! cmp -s "$sdks/python/requirements.txt" "$venv/installed-requirements.txt"; then
+  echo "install-deps: installing the Python SDK into $venv"
+  rm -rf "$venv"
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r "$sdks/python/requirements.txt"
+  cp "$sdks/python/requirements.txt" "$venv/installed-requirements.txt"
+fi
+
+# Java: its own script, when it is there.
+if [ -f "$sdks/java/install.sh" ]; then
+  bash "$sdks/java/install.sh"
+fi
