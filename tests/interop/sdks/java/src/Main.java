@@ -178,13 +178,15 @@ public final class Main {
         String verb = parts[1];
         switch (verb) {
             case "publish": {
-                if (parts.length != 3) {
+                if (parts.length > 3) {
                     reply.fail(0, "usage: <id> publish <base64>");
                     return;
                 }
                 byte[] data;
                 try {
-                    data = Base64.getDecoder().decode(parts[2]);
+                    // No argument: empty data (the base64 of nothing), which
+                    // the server refuses with 107.
+                    data = Base64.getDecoder().decode(parts.length == 3 ? parts[2] : "");
                 } catch (IllegalArgumentException e) {
                     reply.fail(0, "publish: data is not base64: " + e.getMessage());
                     return;
@@ -351,6 +353,16 @@ public final class Main {
                 // After a refusal the SDK unsubscribes with the server's code.
                 pending = null;
                 p.fail(e.getCode(), e.getReason());
+            }
+            forgetRefused(s);
+        }
+
+        // A `subscribe` command's subscription that ended leaves the SDK's
+        // registry, so the same command may be tried again. Done off this
+        // callback: removeSubscription takes the SDK's subscription lock.
+        private void forgetRefused(Subscription s) {
+            if (s != sub) {
+                timers.execute(() -> client.removeSubscription(s));
             }
         }
 
