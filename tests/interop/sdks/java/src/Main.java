@@ -336,7 +336,10 @@ public final class Main {
             out.emit(new Line("subscribed").str("channel", name)
                     .bool("recovered", Boolean.TRUE.equals(e.getRecovered()))
                     .bool("wasRecovering", Boolean.TRUE.equals(e.wasRecovering()))
-                    .num("offset", Positions.offset(pos)).str("epoch", Positions.epoch(pos)));
+                    .num("offset", Positions.offset(pos)).str("epoch", Positions.epoch(pos))
+                    // What the server's subscribe reply said (beyond the line protocol).
+                    .bool("recoverable", Boolean.TRUE.equals(e.getRecoverable()))
+                    .bool("positioned", Boolean.TRUE.equals(e.getPositioned())));
             Pending p = pending;
             if (p != null) {
                 pending = null;
