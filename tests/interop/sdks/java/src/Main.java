@@ -7,9 +7,14 @@
  *   tests/interop/sdks/run_sdk_interop.py starts `herald serve`, starts this
  *   program, writes commands to its stdin and reads events from its stdout,
  *   following the line protocol every tests/interop/sdks/<sdk>/ program shares
- *   (the interop driver documents it). The SDK does all the protocol work:
+ *   (tests/interop/sdks/README.md). The SDK does all the protocol work:
  *   connect, reconnect with backoff, resubscribe with recovery. This file only
  *   maps SDK callbacks and calls onto lines.
+ *
+ *   One subscription to --channel, recoverable, positioned and with
+ *   join/leave (joins and leaves are shown as `log` lines). publish, presence,
+ *   presence_stats and history go through that Subscription, so during a
+ *   reconnect they wait (up to the timeout) for it to be subscribed again.
  *
  * Build and run
  *   tests/interop/sdks/java/install.sh    # from scripts/install-deps.sh: jars + javac
@@ -22,6 +27,8 @@
  *   publication, error, reply, log. Data is base64 of the raw bytes.
  * Commands (stdin, one a line): <id> publish <base64> | presence |
  *   presence_stats | history <limit> | subscribe <channel> | quit.
+ *   `publish` without an argument publishes empty data (the server says 107).
+ *   `subscribe` makes a second subscription with the SDK's default options.
  *   Each is answered by one reply line; one that cannot finish within 10 s
  *   is answered ok:false, code 0, "timeout". Server errors keep the code the
  *   SDK reports (ReplyError.getCode()).
@@ -41,12 +48,9 @@ import io.github.centrifugal.centrifuge.DuplicateSubscriptionException;
 import io.github.centrifugal.centrifuge.ErrorEvent;
 import io.github.centrifugal.centrifuge.EventListener;
 import io.github.centrifugal.centrifuge.HistoryOptions;
-import io.github.centrifugal.centrifuge.HistoryResult;
 import io.github.centrifugal.centrifuge.JoinEvent;
 import io.github.centrifugal.centrifuge.LeaveEvent;
 import io.github.centrifugal.centrifuge.Options;
-import io.github.centrifugal.centrifuge.PresenceResult;
-import io.github.centrifugal.centrifuge.PresenceStatsResult;
 import io.github.centrifugal.centrifuge.Publication;
 import io.github.centrifugal.centrifuge.PublicationEvent;
 import io.github.centrifugal.centrifuge.RefreshError;
