@@ -10,7 +10,9 @@
 // and every channel non-empty; the round trip holds: each decoded command,
 // written back as a Command with protobuf's generated classes and decoded
 // again, gives the same command; and a second decode of the same frame by
-// the same (reused) decoder gives the same result.
+// the same (reused) decoder gives the same result; and the accepted
+// commands, written back and regrouped into frames at random cuts (seeded
+// by the input), decode frame by frame to the same commands, in order.
 
 #include <simdjson.h>
 
@@ -193,5 +195,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                       i, ri.reason);
     HERALD_FUZZ_CHECK(describe(one[0]) == first[i], "command %zu changes in a round trip", i);
   }
+
+  // Random chunking: the same commands in frames cut at random places.
+  std::uint64_t seed = 1469598103934665603ull;  // FNV-1a of the input
+  for (std::uint8_t b : frame) seed = (seed ^ b) * 1099511628211ull;
+  std::vector<std::string> regrouped;
+  for (std::size_t i = 0; i < again.size(); ++i) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    if (regrouped.empty() || (seed >> 61) == 0) regrouped.emplace_back();
+    regrouped.back() += encode(again[i]);
+  }
+  std::size_t next = 0;
+  for (const std::string& chunk : regrouped) {
+    std::vector<Command> part;
+    const DecodeResult rc = alone.decode(chunk, part);
+    HERALD_FUZZ_CHECK(rc.kind == DecodeResult::Ok, "a regrouped frame is refused: %s", rc.reason);
+    for (const Command& c : part) {
+      HERALD_FUZZ_CHECK(next < first.size() && describe(c) == first[next], "regrouped command %zu differs", next);
+      ++next;
+    }
+  }
+  HERALD_FUZZ_CHECK(next == first.size(), "regrouped frames gave %zu commands, not %zu", next, first.size());
   return 0;
 }
