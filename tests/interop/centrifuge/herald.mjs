@@ -39,7 +39,10 @@ if (!(FORMAT in BUILDS)) {
 
 const builds = {};  // format -> the Centrifuge class of that build, once loaded
 let WebSocket;
-async function loadBuild(format) {
+// Loads a build of the SDK so makeClient(url, { format }) can use it. The
+// run's build is loaded below; only a test that mixes formats
+// (binary.test.mjs) loads the other.
+export async function loadBuild(format) {
   try {
     builds[format] ??= (await import(BUILDS[format])).Centrifuge;
     WebSocket ??= (await import('ws')).default;
@@ -52,11 +55,8 @@ async function loadBuild(format) {
   }
   return builds[format];
 }
-// The other build is loaded only by a test that mixes formats (binary.test.mjs).
 const Centrifuge = await loadBuild(FORMAT);
 export { Centrifuge, WebSocket };
-export const OTHER_FORMAT = FORMAT === 'json' ? 'protobuf' : 'json';
-export const loadOtherBuild = () => loadBuild(OTHER_FORMAT);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -161,9 +161,9 @@ const clients = new Set();
 
 // A Centrifuge client on `url` using the ws package. Not connected yet.
 // `format` picks the SDK build (the run's by default; the other build must
-// have been loaded with loadOtherBuild()); it is kept as `c.sdkFormat`.
+// have been loaded with loadBuild()); it is kept as `c.sdkFormat`.
 export function makeClient(url, { format = FORMAT, ...options } = {}) {
-  if (!builds[format]) throw new Error(`the ${format} build of the SDK is not loaded: call loadOtherBuild() first`);
+  if (!builds[format]) throw new Error(`the ${format} build of the SDK is not loaded: call loadBuild('${format}') first`);
   const c = new builds[format](url, {
     websocket: WebSocket,
     minReconnectDelay: 100,
