@@ -6,10 +6,12 @@
 //   HERALD_BIN=/path/to/herald HERALD_SDK_FORMAT=protobuf node --test   # its Protobuf build
 //
 // The whole suite runs with either build of the SDK (CMakeLists.txt registers
-// each file twice). The build is chosen here and only here: tests import
-// `Centrifuge` and the clients of makeClient from this file, and pass what
-// they publish through enc() and what they receive through dec(), so their
-// assertions are the same in both formats.
+// each file twice; binary.test.mjs, which mixes the builds, once). The build
+// is chosen here and only here: tests import `Centrifuge` and the clients of
+// makeClient from this file, and pass what they publish through enc() and
+// what they receive through dec(), so their assertions are the same in both
+// formats. No file here writes raw client-protocol frames; HTTP API bodies
+// are JSON whatever the SDK build.
 //
 // Every server binds port 0 in its own temporary directory and is stopped by
 // its PID (SIGTERM, then SIGKILL); nothing is shared between test files.
