@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  apiOk, baseConfig, collect, connectClient, dec, disconnectAll, enc, loadBuild, makeToken, startHerald, until,
+  api, apiOk, baseConfig, collect, connectClient, dec, disconnectAll, enc, loadBuild, makeToken, startHerald, until,
   untilCount, waitFor,
 } from './herald.mjs';
 
@@ -89,6 +89,31 @@ describe('binary data', () => {
     assert.deepEqual(dec(pb.s.pubs[1].data, 'protobuf'), { after: true });
     assert.equal(pb.c.state, 'connected');
     assert.deepEqual(pb.c.drops, []);
+  });
+
+  test('broadcast takes b64data too; a b64data that is not base64 is refused with 107 and delivers nothing', async () => {
+    const [ch1, ch2] = [fresh('bc'), fresh('bc')];
+    const pb1 = await subscriber(server, 'protobuf', 'pbb', ch1);
+    const pb2 = await subscriber(server, 'protobuf', 'pbb', ch2);
+    const js = await subscriber(server, 'json', 'jsb', ch2);
+    const jsGone = waitFor(js.c, 'disconnected');
+    // Not base64 (bad characters, missing padding): a protocol error in a 200,
+    // Centrifugo's shape, whose message names the field.
+    for (const bad of ['not base64!', 'AP8']) {
+      const r = await api(server, 'publish', { channel: ch1, b64data: bad });
+      assert.equal(r.status, 200, JSON.stringify(r));
+      assert.equal(r.body.error?.code, 107, JSON.stringify(r.body));
+      assert.match(r.body.error.message, /b64data/);
+    }
+    const r = await apiOk(server, 'broadcast', { channels: [ch1, ch2], b64data: b64(NOT_UTF8) });
+    assert.equal(r.responses.length, 2, JSON.stringify(r));
+    for (const { s } of [pb1, pb2]) {
+      await untilCount(s.pubs, 1, 'the broadcast publication');
+      assert.deepEqual(bytesOf(s.pubs[0].data), NOT_UTF8);
+      assert.equal(s.pubs[0].offset, 1, 'the refused publishes took no offset');
+    }
+    await refused(js.c, jsGone);
+    assert.deepEqual(js.s.pubs, []);
   });
 
   test('history keeps the bytes: the Protobuf build reads them back byte-exact, the HTTP API gives them as b64data', async () => {
