@@ -26,9 +26,9 @@ import { HERALD_BIN, HeraldServer as BaseServer } from '../../support/herald_ser
 
 // ---- the SDK build and its data format ------------------------------------
 
-// The module of each build of the npm package. The JSON build speaks the
-// `centrifuge-json` protocol (text frames; data is any JSON value), the
-// Protobuf build `centrifuge-protobuf` (binary frames; data is bytes).
+// The module of each build of the npm package. The JSON build asks for no
+// WebSocket subprotocol (text frames; data is any JSON value), the Protobuf
+// build for `centrifuge-protobuf` (binary frames; data is bytes).
 const BUILDS = { json: 'centrifuge', protobuf: 'centrifuge/build/protobuf' };
 
 // The format of this run: HERALD_SDK_FORMAT, set by CMakeLists.txt.
