@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  baseConfig, collect, connectClient, disconnectAll, makeToken, startHerald, waitFor,
+  baseConfig, collect, connectClient, disconnectAll, enc, makeToken, startHerald, waitFor,
 } from './herald.mjs';
 
 const CONFIG = baseConfig({ extraClient: 'max_subscriptions_per_connection = 3\nmax_channel_length = 64' }) + `
@@ -113,15 +113,15 @@ describe('errors', () => {
   });
 
   test('publish without permission: 103', async () => {
-    await rejectsWith(c.publish('closed:room', { x: 1 }), 103);
+    await rejectsWith(c.publish('closed:room', enc({ x: 1 })), 103);
     // plain: subscribers only.
-    await rejectsWith(c.publish('plain:room', { x: 1 }), 103);
-    await rejectsWith(anon.publish('open', { x: 1 }), 103);
+    await rejectsWith(c.publish('plain:room', enc({ x: 1 })), 103);
+    await rejectsWith(anon.publish('open', enc({ x: 1 })), 103);
     assert.equal(c.state, 'connected');
   });
 
   test('publish to an unknown namespace: 102', async () => {
-    await rejectsWith(c.publish('nosuch:room', 1), 102);
+    await rejectsWith(c.publish('nosuch:room', enc(1)), 102);
   });
 
   test('presence and presence_stats where presence is off: 108', async () => {
@@ -148,7 +148,7 @@ describe('errors', () => {
   });
 
   test('rpc without a handler: a non-temporary error, the connection stays', async () => {
-    await assert.rejects(c.rpc('getUser', { id: 1 }), (err) => {
+    await assert.rejects(c.rpc('getUser', enc({ id: 1 })), (err) => {
       assert.ok(err.code === 108 || err.code === 104, `108 not available or 104 method not found, got ${JSON.stringify(err)}`);
       assert.notEqual(err.temporary, true);
       return true;

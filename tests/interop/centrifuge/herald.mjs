@@ -2,7 +2,16 @@
 // `herald serve`, mint tokens, call the HTTP API, make SDK clients, wait for
 // events, and cut the network between a client and the server.
 //
-//   HERALD_BIN=/path/to/herald node --test      # in tests/interop/centrifuge
+//   HERALD_BIN=/path/to/herald node --test                              # JSON build of the SDK
+//   HERALD_BIN=/path/to/herald HERALD_SDK_FORMAT=protobuf node --test   # its Protobuf build
+//
+// The whole suite runs with either build of the SDK (CMakeLists.txt registers
+// each file twice; binary.test.mjs, which mixes the builds, once). The build
+// is chosen here and only here: tests import `Centrifuge` and the clients of
+// makeClient from this file, and pass what they publish through enc() and
+// what they receive through dec(), so their assertions are the same in both
+// formats. No file here writes raw client-protocol frames; HTTP API bodies
+// are JSON whatever the SDK build.
 //
 // Every server binds port 0 in its own temporary directory and is stopped by
 // its PID (SIGTERM, then SIGKILL); nothing is shared between test files.
@@ -15,18 +24,63 @@ import { promisify } from 'node:util';
 
 import { HERALD_BIN, HeraldServer as BaseServer } from '../../support/herald_serve.mjs';
 
-let Centrifuge, WebSocket;
-try {
-  ({ Centrifuge } = await import('centrifuge'));
-  ({ default: WebSocket } = await import('ws'));
-} catch (err) {
-  const msg =
-    'The npm packages "centrifuge" and "ws" are not installed in tests/interop/centrifuge/node_modules. ' +
-    'Run scripts/install-deps.sh (or `npm ci` in tests/interop/centrifuge) first.';
+// ---- the SDK build and its data format ------------------------------------
+
+// The module of each build of the npm package. The JSON build asks for no
+// WebSocket subprotocol (text frames; data is any JSON value), the Protobuf
+// build for `centrifuge-protobuf` (binary frames; data is bytes).
+const BUILDS = { json: 'centrifuge', protobuf: 'centrifuge/build/protobuf' };
+
+// The format of this run: HERALD_SDK_FORMAT, set by CMakeLists.txt.
+export const FORMAT = process.env.HERALD_SDK_FORMAT || 'json';
+if (!(FORMAT in BUILDS)) {
+  const msg = `HERALD_SDK_FORMAT=${FORMAT}: expected one of ${Object.keys(BUILDS).join(', ')}`;
   console.error(`\n*** ${msg}\n`);
-  throw new Error(msg, { cause: err });
+  throw new Error(msg);
 }
+
+const builds = {};  // format -> the Centrifuge class of that build, once loaded
+let WebSocket;
+// Loads a build of the SDK so makeClient(url, { format }) can use it. The
+// run's build is loaded below; only a test that mixes formats
+// (binary.test.mjs) loads the other.
+export async function loadBuild(format) {
+  try {
+    builds[format] ??= (await import(BUILDS[format])).Centrifuge;
+    WebSocket ??= (await import('ws')).default;
+  } catch (err) {
+    const msg =
+      `The npm packages "centrifuge" (${BUILDS[format]}) and "ws" are not installed in tests/interop/centrifuge/node_modules. ` +
+      'Run scripts/install-deps.sh (or `npm ci` in tests/interop/centrifuge) first.';
+    console.error(`\n*** ${msg}\n`);
+    throw new Error(msg, { cause: err });
+  }
+  return builds[format];
+}
+const Centrifuge = await loadBuild(FORMAT);
 export { Centrifuge, WebSocket };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+// What a test publishes or sends through the SDK (publish, rpc), from a JSON
+// value: the value itself for the JSON build, its JSON text as UTF-8 bytes
+// for the Protobuf build (which sends data as protobuf `bytes`). So a JSON
+// and a Protobuf subscriber of the run see the same value after dec().
+export function enc(value, format = FORMAT) {
+  return format === 'protobuf' ? new TextEncoder().encode(JSON.stringify(value)) : value;
+}
+
+// What a test received through the SDK (publication, history, presence
+// connInfo/chanInfo, rpc data), back to the JSON value: as given for the JSON
+// build; for the Protobuf build the bytes, which must be a Uint8Array of
+// valid UTF-8 holding one JSON value (anything else throws, so a wrong type
+// or garbage fails the test instead of comparing as something else).
+export function dec(data, format = FORMAT) {
+  if (format !== 'protobuf') return data;
+  if (!(data instanceof Uint8Array))
+    throw new TypeError(`expected bytes (Uint8Array) from the Protobuf build, got ${typeof data}: ${JSON.stringify(data)}`);
+  return JSON.parse(utf8.decode(data));
+}
 
 export const SECRET = 'interop-secret-0123456789abcdef';
 export const API_KEY = 'interop-api-key';
@@ -108,14 +162,18 @@ export async function apiOk(server, method, body) {
 const clients = new Set();
 
 // A Centrifuge client on `url` using the ws package. Not connected yet.
-export function makeClient(url, options = {}) {
-  const c = new Centrifuge(url, {
+// `format` picks the SDK build (the run's by default; the other build must
+// have been loaded with loadBuild()); it is kept as `c.sdkFormat`.
+export function makeClient(url, { format = FORMAT, ...options } = {}) {
+  if (!builds[format]) throw new Error(`the ${format} build of the SDK is not loaded: call loadBuild('${format}') first`);
+  const c = new builds[format](url, {
     websocket: WebSocket,
     minReconnectDelay: 100,
     maxReconnectDelay: 500,
     timeout: STEP_MS,
     ...options,
   });
+  c.sdkFormat = format;
   // An unhandled 'error' event would throw inside the SDK: record instead.
   c.errors = [];
   c.on('error', (ctx) => c.errors.push(ctx));
@@ -123,12 +181,29 @@ export function makeClient(url, options = {}) {
   return c;
 }
 
-// Connects and resolves with the 'connected' context.
+// Connects and resolves with the 'connected' context. A connect that fails
+// says what the SDK reported (its errors and the codes it was disconnected
+// or reconnected with), which a timeout alone would hide.
 export async function connectClient(url, options = {}) {
   const c = makeClient(url, options);
+  const seen = [];
+  const note = (event) => (ctx) => seen.push(`${event} ${ctx.code} (${ctx.reason})`);
+  c.on('connecting', note('connecting'));
+  c.on('disconnected', note('disconnected'));
   const connected = waitFor(c, 'connected');
   c.connect();
-  c.connectedCtx = await connected;
+  try {
+    c.connectedCtx = await connected;
+  } catch (err) {
+    const counts = new Map();
+    for (const e of c.errors) {
+      const key = `${e.type}: ${e.error?.code ?? ''} ${e.error?.message ?? e.error}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const errors = [...counts].map(([key, n]) => (n > 1 ? `${key} (x${n})` : key));
+    err.message += ` (${c.sdkFormat} build; events: ${seen.join(', ') || 'none'}; errors: ${errors.join(', ') || 'none'})`;
+    throw err;
+  }
   return c;
 }
 

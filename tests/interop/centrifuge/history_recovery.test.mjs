@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  Proxy, apiOk, baseConfig, collect, connectClient, disconnectAll, makeClient, makeToken, startHerald,
+  Proxy, apiOk, baseConfig, collect, connectClient, dec, disconnectAll, makeClient, makeToken, startHerald,
   untilCount, waitFor,
 } from './herald.mjs';
 
@@ -55,7 +55,7 @@ describe('history', () => {
   });
   after(async () => { disconnectAll(); await server?.dispose(); });
 
-  const nums = (r) => r.publications.map((p) => p.data.i);
+  const nums = (r) => r.publications.map((p) => dec(p.data).i);
   const offsets = (r) => r.publications.map((p) => p.offset);
 
   test('limit: the oldest first, and the stream position', async () => {
@@ -179,13 +179,13 @@ describe('recovery', () => {
     assert.equal(ctx.recovered, true, `recovered: ${JSON.stringify(ctx)}`);
     assert.equal(ctx.streamPosition?.epoch, positions[0].epoch, 'same epoch');
     await untilCount(live, 5, 'recovered publications');
-    assert.deepEqual(live.map((p) => p.data.i), [4, 5, 6, 7, 8]);
+    assert.deepEqual(live.map((p) => dec(p.data).i), [4, 5, 6, 7, 8]);
     assert.deepEqual(live.map((p) => p.offset), [4, 5, 6, 7, 8]);
     // Live again, and nothing delivered twice.
     await apiOk(server, 'publish', { channel: ch, data: { i: 9 } });
     await untilCount(live, 6, 'publications');
     await new Promise((r) => setTimeout(r, 150));
-    assert.deepEqual(live.map((p) => p.data.i), [4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(live.map((p) => dec(p.data).i), [4, 5, 6, 7, 8, 9]);
     assert.equal(s.state, 'subscribed');
   });
 
@@ -205,7 +205,7 @@ describe('recovery', () => {
     assert.equal(ctx.recovered, true, `recovered: ${JSON.stringify(ctx)}`);
     await untilCount(live, 4, 'recovered publications');
     await new Promise((r) => setTimeout(r, 150));
-    assert.deepEqual(live.map((p) => p.data.i), [3, 4, 5, 6]);
+    assert.deepEqual(live.map((p) => dec(p.data).i), [3, 4, 5, 6]);
     assert.deepEqual(live.map((p) => p.offset), [3, 4, 5, 6]);
   });
 
@@ -253,6 +253,6 @@ describe('recovery', () => {
     assert.equal(ctx.recovered, true, `recovered: ${JSON.stringify(ctx)}`);
     await untilCount(pubs, 3, 'recovered publications');
     await new Promise((r) => setTimeout(r, 150));
-    assert.deepEqual(pubs.map((p) => p.data.i), [3, 4, 5]);
+    assert.deepEqual(pubs.map((p) => dec(p.data).i), [3, 4, 5]);
   });
 });

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 
 import { RedisServer, redisCommand } from '../../support/redis_server.mjs';
 import {
-  api, apiOk, baseConfig, collect, connectClient, disconnectAll, makeToken, startHerald, until, untilCount, waitFor,
+  api, apiOk, baseConfig, collect, connectClient, dec, disconnectAll, enc, makeToken, startHerald, until, untilCount,
+  waitFor,
 } from './herald.mjs';
 
 const ROOM = `
@@ -51,7 +52,7 @@ async function subscribed(node, user, channel, options = {}) {
 }
 
 const offsets = (pubs) => pubs.map((p) => p.offset);
-const datas = (pubs) => pubs.map((p) => JSON.stringify(p.data));
+const datas = (pubs) => pubs.map((p) => JSON.stringify(dec(p.data)));
 
 describe('three nodes and one Redis', () => {
   let redis;
@@ -70,8 +71,8 @@ describe('three nodes and one Redis', () => {
     const ch = fresh('pubs');
     const subs = [];
     for (let i = 0; i < 3; i++) subs.push(await subscribed(nodes[i], `u${i}`, ch));
-    await subs[0].s.publish({ from: 'sdk-n1' });
-    await subs[1].s.publish({ from: 'sdk-n2' });
+    await subs[0].s.publish(enc({ from: 'sdk-n1' }));
+    await subs[1].s.publish(enc({ from: 'sdk-n2' }));
     await apiOk(nodes[2], 'publish', { channel: ch, data: { from: 'api-n3' } });
     for (const { s } of subs) await untilCount(s.pubs, 3, 'publications');
     const first = subs[0].s.pubs;
@@ -80,7 +81,7 @@ describe('three nodes and one Redis', () => {
       assert.deepEqual(offsets(s.pubs), offsets(first));
       assert.deepEqual(datas(s.pubs), datas(first));
     }
-    assert.deepEqual(first.map((p) => p.data.from), ['sdk-n1', 'sdk-n2', 'api-n3']);
+    assert.deepEqual(first.map((p) => dec(p.data).from), ['sdk-n1', 'sdk-n2', 'api-n3']);
   });
 
   test('joins and leaves cross nodes', async () => {
@@ -132,7 +133,7 @@ describe('three nodes and one Redis', () => {
   test('a client that moves to another node recovers exactly what it missed', async () => {
     const ch = fresh('recover');
     const first = await subscribed(nodes[0], 'mover', ch, { recoverable: true });
-    await first.s.publish({ n: 1 });
+    await first.s.publish(enc({ n: 1 }));
     await untilCount(first.s.pubs, 1, 'the first publication');
     const offset = first.s.pubs[0].offset;
     const { epoch } = first.s.subscribedCtx.streamPosition;
@@ -141,7 +142,7 @@ describe('three nodes and one Redis', () => {
     const second = await subscribed(nodes[2], 'mover', ch, { recoverable: true, since: { offset, epoch } });
     assert.equal(second.s.subscribedCtx.recovered, true, JSON.stringify(second.s.subscribedCtx));
     await untilCount(second.s.pubs, 3, 'recovered publications');
-    assert.deepEqual(second.s.pubs.map((p) => p.data.n), [2, 3, 4]);
+    assert.deepEqual(second.s.pubs.map((p) => dec(p.data).n), [2, 3, 4]);
     assert.deepEqual(offsets(second.s.pubs), [2, 3, 4]);
   });
 
@@ -174,7 +175,7 @@ describe('three nodes and one Redis', () => {
     await apiOk(nodes[2], 'publish', { channel: ch, data: { n: 3 } });
     for (const { s } of [a, b]) {
       await untilCount(s.pubs, 3, 'publications, the lost one included');
-      assert.deepEqual(s.pubs.map((p) => p.data.n), [1, 2, 3]);
+      assert.deepEqual(s.pubs.map((p) => dec(p.data).n), [1, 2, 3]);
       assert.deepEqual(offsets(s.pubs), [1, 2, 3]);
     }
   });
@@ -211,10 +212,10 @@ describe('three nodes and one Redis', () => {
     const ch = fresh('outage');
     const a = await subscribed(nodes[0], 'oa', ch, { recoverable: true });
     const b = await subscribed(nodes[1], 'ob', ch, { recoverable: true });
-    await a.s.publish({ k: 'before' });
+    await a.s.publish(enc({ k: 'before' }));
     await untilCount(b.s.pubs, 1, 'the publication before the outage');
     await redis.kill9();
-    const refused = await a.s.publish({ k: 'during' }).then(() => null, (e) => e);
+    const refused = await a.s.publish(enc({ k: 'during' })).then(() => null, (e) => e);
     assert.ok(refused, 'a publish while Redis is down must fail');
     assert.equal(refused.code, 100, JSON.stringify(refused));
     const viaApi = await api(nodes[2], 'publish', { channel: ch, data: { k: 'during-api' } });
@@ -223,10 +224,10 @@ describe('three nodes and one Redis', () => {
     assert.equal(b.c.state, 'connected');
     await redis.restart();
     await until(async () => (await api(nodes[2], 'publish', { channel: ch, data: { k: 'after' } })).status === 200 &&
-      b.s.pubs.some((p) => p.data.k === 'after'), { timeout: 20_000, every: 300, what: 'publishing again after Redis is back' });
-    await until(() => a.s.pubs.some((p) => p.data.k === 'after'), { what: "n1's subscriber to get the publication after the outage" });
+      b.s.pubs.some((p) => dec(p.data).k === 'after'), { timeout: 20_000, every: 300, what: 'publishing again after Redis is back' });
+    await until(() => a.s.pubs.some((p) => dec(p.data).k === 'after'), { what: "n1's subscriber to get the publication after the outage" });
     for (const s of [a.s, b.s]) {
-      const ks = s.pubs.map((p) => p.data.k).filter((k) => k !== 'after');
+      const ks = s.pubs.map((p) => dec(p.data).k).filter((k) => k !== 'after');
       assert.deepEqual(ks, ['before'], 'nothing refused during the outage was delivered');
       const offs = offsets(s.pubs);
       assert.deepEqual(offs, [...offs].sort((x, y) => x - y), 'offsets increase');
@@ -263,7 +264,7 @@ presence_ttl = "3s"
       const s = await subscribed(nodes[1], 'sh', ch);
       await apiOk(nodes[0], 'publish', { channel: ch, data: { ch } });
       await untilCount(s.s.pubs, 1, `the publication on ${ch}`);
-      assert.equal(s.s.pubs[0].data.ch, ch);
+      assert.equal(dec(s.s.pubs[0].data).ch, ch);
       const h = await apiOk(nodes[1], 'history', { channel: ch, limit: -1 });
       assert.deepEqual(h.publications.map((p) => p.data.ch), [ch]);
     }

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  apiOk, baseConfig, collect, connectClient, disconnectAll, makeClient, makeToken, startHerald, until,
+  apiOk, baseConfig, collect, connectClient, dec, disconnectAll, enc, makeClient, makeToken, startHerald, until,
   untilCount, waitFor,
 } from './herald.mjs';
 
@@ -44,18 +44,18 @@ describe('subscribe', () => {
     subB.subscribe();
     await Promise.all([subA.ready(5000), subB.ready(5000)]);
 
-    await subA.publish({ text: 'hello', n: 1 });
+    await subA.publish(enc({ text: 'hello', n: 1 }));
     await untilCount(gotB, 1, 'publications at ben');
-    assert.deepEqual(gotB[0].data, { text: 'hello', n: 1 });
+    assert.deepEqual(dec(gotB[0].data), { text: 'hello', n: 1 });
     assert.equal(gotB[0].channel, 'room1');
     assert.equal(gotB[0].info?.user, 'ann', 'publication info names the publisher');
     assert.equal(gotB[0].info?.client, a.connectedCtx.client);
     // The publisher receives its own publication too, once.
     await untilCount(gotA, 1, 'publications at ann');
     // Client.publish (not through the Subscription) works the same.
-    await b.publish('room1', 'plain string');
+    await b.publish('room1', enc('plain string'));
     await untilCount(gotA, 2, 'publications at ann');
-    assert.equal(gotA[1].data, 'plain string');
+    assert.equal(dec(gotA[1].data), 'plain string');
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(gotA.length, 2, 'no duplicates');
     assert.equal(gotB.length, 2, 'no duplicates');
@@ -75,7 +75,7 @@ describe('subscribe', () => {
     assert.equal(typeof result, 'object');
     for (const s of subs) {
       await untilCount(s.got, 1, 'publications');
-      assert.deepEqual(s.got[0].data, { headline: 'extra' });
+      assert.deepEqual(dec(s.got[0].data), { headline: 'extra' });
       assert.deepEqual(s.got[0].tags, { k: 'v' });
       assert.equal(s.got[0].info, undefined, 'no publisher info for an API publication');
     }
@@ -93,7 +93,7 @@ describe('subscribe', () => {
       assert.ok(r.epoch, 'API publish result has an epoch');
     }
     await untilCount(got, 3, 'publications');
-    assert.deepEqual(got.map((p) => [p.data.i, p.offset]), [[1, 1], [2, 2], [3, 3]]);
+    assert.deepEqual(got.map((p) => [dec(p.data).i, p.offset]), [[1, 1], [2, 2], [3, 3]]);
   });
 
   test('unsubscribe stops the publications and the presence entry', async () => {
@@ -212,8 +212,8 @@ describe('server-side subscriptions (token channels claim)', () => {
     await apiOk(server, 'publish', { channel: 'feed:srv-b', data: { n: 2 } });
     await untilCount(pubs, 2, 'publications');
     const byChannel = Object.fromEntries(pubs.map((p) => [p.channel, p]));
-    assert.deepEqual(byChannel['srv-a'].data, { n: 1 });
-    assert.deepEqual(byChannel['feed:srv-b'].data, { n: 2 });
+    assert.deepEqual(dec(byChannel['srv-a'].data), { n: 1 });
+    assert.deepEqual(dec(byChannel['feed:srv-b'].data), { n: 2 });
     assert.equal(byChannel['feed:srv-b'].offset, 1);
     // The server lists the connection in both channels' presence.
     assert.equal((await stats(server, 'srv-a')).num_clients, 1);
