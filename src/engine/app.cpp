@@ -178,6 +178,21 @@ void App::publish(std::string_view topic, std::string_view payload, ws::Opcode o
   detail::publishFrame(*state_, topic, detail::makePublication(*state_, opcode, payload), nullptr);
 }
 
+void App::forEachSubscriber(std::string_view topic, std::function<void(WebSocket&)> fn) {
+  auto visit = [](detail::LoopContext& ctx, std::string_view t, const std::function<void(WebSocket&)>& f) {
+    // Closed connections stay allocated until the loop iteration ends.
+    for (detail::Connection* c : ctx.subscribersOf(t)) f(*c);
+  };
+  detail::LoopContext* here = detail::LoopContext::current();
+  for (auto& ctx : state_->loops) {
+    if (ctx.get() == here) {
+      visit(*ctx, topic, fn);
+      continue;
+    }
+    ctx->loop().defer([c = ctx.get(), t = std::string(topic), fn, visit] { visit(*c, t, fn); });
+  }
+}
+
 unsigned App::threads() const { return state_->options.threads; }
 
 std::vector<std::pair<std::string_view, std::uint64_t>> App::refusals() const {

@@ -193,6 +193,11 @@ bool LoopContext::unsubscribe(Connection* c, std::string_view topic) {
   return true;
 }
 
+std::vector<Connection*> LoopContext::subscribersOf(std::string_view topic) const {
+  auto it = topics_.find(topic);
+  return it == topics_.end() ? std::vector<Connection*>() : it->second;
+}
+
 void LoopContext::deliver(std::string_view topic, const SharedPublication& publication, const Connection* exclude) {
   auto it = topics_.find(topic);
   if (it == topics_.end()) return;

@@ -86,6 +86,8 @@ class LoopContext {
 
   bool subscribe(Connection* c, std::string_view topic);
   bool unsubscribe(Connection* c, std::string_view topic);
+  // The local subscribers of `topic`, copied (a caller may unsubscribe them).
+  std::vector<Connection*> subscribersOf(std::string_view topic) const;
   // Queues `frame` to every local subscriber of `topic` except `exclude`.
   void deliver(std::string_view topic, const std::shared_ptr<const struct Publication>& publication,
                const Connection* exclude);

@@ -409,23 +409,18 @@ void ClientProtocol::resetChannel(std::string channel) {
 }
 
 void ClientProtocol::refuseFormat(std::string channel, proto::Format format) {
-  for (unsigned i = 0; i < app_.threads(); ++i) {
-    app_.deferTo(i, [this, i, channel, format] {
-      LoopState& L = loopState(i);
-      std::vector<std::uint64_t> serials;
-      L.sessions.forEach([&](Session& s) {
-        if (s.format == format && s.subscriptions.contains(channel)) serials.push_back(s.serial);
-      });
-      for (std::uint64_t serial : serials) {
-        Session* s = L.sessions.find(serial);
-        if (!s) continue;
-        if (metrics_.refuse("inappropriate_protocol"))
-          spdlog::info("channel {} carries data {} cannot carry: its {} subscribers are disconnected (3506)",
-                       channel, proto::formatName(format), proto::formatName(format));
-        disconnect(*s, proto::DisconnectCode::InappropriateProtocol);
-      }
-    });
-  }
+  // Through the engine's topic: the cost is the subscribers of that format,
+  // none at all on a loop where the channel has none.
+  app_.forEachSubscriber(broker::publicationTopic(channel, format), [this, channel, format](WebSocket& ws) {
+    LoopState& L = loopState(ws.loopIndex());
+    const auto* serial = std::any_cast<std::uint64_t>(&ws.userData());
+    Session* s = serial ? L.sessions.find(*serial) : nullptr;
+    if (!s || s->state == Session::State::Closed || s->format != format) return;
+    if (metrics_.refuse("inappropriate_protocol"))
+      spdlog::info("channel {} carries data {} cannot carry: its {} subscribers are disconnected (3506)", channel,
+                   proto::formatName(format), proto::formatName(format));
+    disconnect(*s, proto::DisconnectCode::InappropriateProtocol);
+  });
 }
 
 void ClientProtocol::subscribeUser(std::string user, std::string client, std::string channel) {

@@ -69,6 +69,33 @@ TEST(PubSubTest, AppPublishFromAForeignThreadReachesEveryone) {
   }
 }
 
+// App::forEachSubscriber reaches the subscribers of a topic on every loop,
+// and only them; the visitor may close them (herald serve closes the JSON
+// subscribers of a channel whose data JSON cannot carry this way).
+TEST(PubSubTest, ForEachSubscriberVisitsEverySubscriberOnEveryLoopAndNoOneElse) {
+  TestServer server({.threads = 2}, [](App& app) {
+    auto echo = [](WebSocket& ws, std::string_view m, ws::Opcode) { ws.sendText(m); };
+    app.ws("/", {.open = [](WebSocket& ws) { ws.subscribe("room"); }, .message = echo});
+    app.ws("/lobby", {.message = echo});
+  });
+  std::vector<std::unique_ptr<RawClient>> room;
+  for (int i = 0; i < 6; ++i) {
+    room.push_back(std::make_unique<RawClient>(server.port()));
+    room.back()->upgrade();
+    room.back()->sendText("opened?");  // answered after open() subscribed it
+    auto f = room.back()->readFrame(3s);
+    ASSERT_TRUE(f);
+  }
+  RawClient lobby(server.port());
+  lobby.upgrade("/lobby");
+  server.app().forEachSubscriber("room", [](WebSocket& ws) { ws.close(4001, "visited"); });
+  for (auto& c : room) EXPECT_EQ(c->readCloseCode(3s), 4001);
+  lobby.sendText("still open");
+  auto f = lobby.readFrame(3s);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->payload, "still open");
+}
+
 TEST(PubSubTest, ClosedSubscribersLeaveTheirTopics) {
   TestServer server({.threads = 1}, configureRoom);
   RawClient a(server.port());

@@ -178,6 +178,11 @@ class App {
   // Publishes to every subscriber of `topic` on every loop; callable from any
   // thread. The frame is serialized once and shared by all subscribers.
   void publish(std::string_view topic, std::string_view payload, ws::Opcode opcode = ws::Opcode::Text);
+  // Calls fn(ws) for every subscriber of `topic` on every loop, each on its
+  // loop's thread: the calling loop's at once, the others queued (after
+  // what was published to them before, from this thread). fn may close the
+  // connection or unsubscribe it. Callable from any thread.
+  void forEachSubscriber(std::string_view topic, std::function<void(WebSocket&)> fn);
 
   // WebSocket messages in and out (data messages, not control frames)
   // across all loops since start; bytes are payload bytes (out: as framed).
