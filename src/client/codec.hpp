@@ -34,10 +34,10 @@
 namespace herald::client::detail {
 
 struct SubscribeFields {
-  std::string_view channel;
-  std::string_view token;
+  std::string_view channel{};
+  std::string_view token{};
   bool recover = false;
-  std::string_view epoch;
+  std::string_view epoch{};
   std::uint64_t offset = 0;
   bool recoverable = false;
   bool joinLeave = false;

@@ -11,7 +11,11 @@
 // client decodes later, once it knows what to expect) and checks the wire
 // type of every field it reads. The bodies are then parsed by the generated
 // classes; ParseFromArray returns false on bytes it cannot read, which
-// becomes the client's BadReply error like an unreadable JSON body. Text
+// becomes the client's BadReply error like an unreadable JSON body. A body
+// is first walked against the wire types client.proto gives the fields we
+// read, as the server does with commands: protobuf would keep a field of
+// the wrong wire type as an unknown one and leave ours at its default,
+// where the JSON decoder refuses a field of the wrong type. Text
 // fields are `bytes` in client.proto (see there), so their UTF-8 is checked
 // here: a name or reason that is not UTF-8 makes its message unreadable, as
 // it would in JSON. `data`, `conn_info` and `chan_info` are bytes and are
@@ -19,6 +23,7 @@
 #include <simdjson.h>
 
 #include <climits>
+#include <initializer_list>
 
 #include "client.pb.h"
 #include "codec.hpp"
@@ -89,6 +94,53 @@ const char* nextField(std::string_view msg, std::size_t& pos, Field& f) {
   }
 }
 
+// The wire types of the fields a message's decoder reads (others are
+// skipped, as unknown fields are), and the rules of the messages inside.
+struct MessageRules;
+struct FieldRule {
+  std::uint64_t number;
+  std::uint8_t type;
+  const MessageRules* nested = nullptr;
+};
+struct MessageRules {
+  std::initializer_list<FieldRule> fields;
+};
+
+const MessageRules kClientInfo{{{1, kBytes}, {2, kBytes}, {3, kBytes}, {4, kBytes}}};
+const MessageRules kTagEntry{{{1, kBytes}, {2, kBytes}}};
+const MessageRules kPublication{{{4, kBytes}, {5, kBytes, &kClientInfo}, {6, kVarint}, {7, kBytes, &kTagEntry}}};
+const MessageRules kSubscribeResult{{{1, kVarint}, {2, kVarint}, {3, kVarint}, {6, kBytes}, {7, kBytes, &kPublication},
+                                     {8, kVarint}, {9, kVarint}, {10, kVarint}, {11, kBytes}, {12, kVarint}}};
+const MessageRules kSubscribeResultEntry{{{1, kBytes}, {2, kBytes, &kSubscribeResult}}};
+const MessageRules kConnectResult{{{1, kBytes}, {2, kBytes}, {3, kVarint}, {4, kVarint}, {5, kBytes},
+                                   {6, kBytes, &kSubscribeResultEntry}, {7, kVarint}, {8, kVarint}, {9, kBytes},
+                                   {10, kBytes}}};
+const MessageRules kRefreshResult{{{1, kBytes}, {2, kBytes}, {3, kVarint}, {4, kVarint}}};
+const MessageRules kClientInfoEntry{{{1, kBytes}, {2, kBytes, &kClientInfo}}};
+const MessageRules kPresenceResult{{{1, kBytes, &kClientInfoEntry}}};
+const MessageRules kPresenceStatsResult{{{1, kVarint}, {2, kVarint}}};
+const MessageRules kHistoryResult{{{1, kBytes, &kPublication}, {2, kBytes}, {3, kVarint}}};
+const MessageRules kJoinLeave{{{1, kBytes, &kClientInfo}}};
+const MessageRules kUnsubscribe{{{2, kVarint}, {3, kBytes}}};
+const MessageRules kDisconnect{{{1, kVarint}, {2, kBytes}, {3, kVarint}}};
+const MessageRules kMessage{{{1, kBytes}}};
+const MessageRules kError{{{1, kVarint}, {2, kBytes}, {3, kVarint}}};
+
+// Whether every field of `bytes` that `rules` names has its wire type, down
+// through the nested messages; false as well when the bytes are not fields.
+bool wellTyped(std::string_view bytes, const MessageRules& rules) {
+  Field f;
+  for (std::size_t pos = 0; pos < bytes.size();) {
+    if (nextField(bytes, pos, f)) return false;
+    for (const FieldRule& rule : rules.fields) {
+      if (rule.number != f.number) continue;
+      if (rule.type != f.type) return false;
+      if (rule.nested && !wellTyped(f.bytes, *rule.nested)) return false;
+    }
+  }
+  return true;
+}
+
 // The name of each result field of a Reply (5..15) and each body field of
 // a Push (4..12), as the JSON format spells its keys.
 std::string_view resultKey(std::uint64_t number) {
@@ -113,8 +165,8 @@ bool text(const std::string& in, std::string& out) {
 }
 
 template <class Message>
-bool parse(std::string_view bytes, Message& m) {
-  if (bytes.size() > static_cast<std::size_t>(INT_MAX)) return false;
+bool parse(std::string_view bytes, const MessageRules& rules, Message& m) {
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX) || !wellTyped(bytes, rules)) return false;
   return m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
 }
 
@@ -321,7 +373,7 @@ class ProtobufCodec final : public Codec {
     if (hasError) {
       wire::Error w;
       Error e;
-      if (!parse(errorBytes, w) || !text(w.message(), e.message)) {
+      if (!parse(errorBytes, kError, w) || !text(w.message(), e.message)) {
         error = "malformed Protobuf reply: an unreadable error";
         return std::nullopt;
       }
@@ -337,7 +389,7 @@ class ProtobufCodec final : public Codec {
 
   bool decodeConnectResult(std::string_view body, ConnectResultData& out) const override {
     wire::ConnectResult w;
-    if (!parse(body, w) || !text(w.client(), out.client) || !text(w.version(), out.version)) return false;
+    if (!parse(body, kConnectResult, w) || !text(w.client(), out.client) || !text(w.version(), out.version)) return false;
     out.data = w.data();
     out.expires = w.expires();
     out.ttl = w.ttl();
@@ -349,7 +401,7 @@ class ProtobufCodec final : public Codec {
   bool decodeSubscribeResult(std::string_view body, std::string_view channel,
                              SubscribeResultData& out) const override {
     wire::SubscribeResult w;
-    if (!parse(body, w) || !text(w.epoch(), out.epoch)) return false;
+    if (!parse(body, kSubscribeResult, w) || !text(w.epoch(), out.epoch)) return false;
     out.expires = w.expires();
     out.ttl = w.ttl();
     out.recoverable = w.recoverable();
@@ -362,7 +414,7 @@ class ProtobufCodec final : public Codec {
 
   bool decodeRefreshResult(std::string_view body, RefreshResultData& out) const override {
     wire::RefreshResult w;
-    if (!parse(body, w)) return false;
+    if (!parse(body, kRefreshResult, w)) return false;
     out.expires = w.expires();
     out.ttl = w.ttl();
     return true;
@@ -370,7 +422,7 @@ class ProtobufCodec final : public Codec {
 
   bool decodePresenceResult(std::string_view body, PresenceResult& out) const override {
     wire::PresenceResult w;
-    if (!parse(body, w)) return false;
+    if (!parse(body, kPresenceResult, w)) return false;
     out.clients.reserve(static_cast<std::size_t>(w.presence_size()));
     for (const wire::ClientInfoEntry& e : w.presence()) {
       ClientInfo info;
@@ -383,7 +435,7 @@ class ProtobufCodec final : public Codec {
 
   bool decodePresenceStatsResult(std::string_view body, PresenceStatsResult& out) const override {
     wire::PresenceStatsResult w;
-    if (!parse(body, w)) return false;
+    if (!parse(body, kPresenceStatsResult, w)) return false;
     out.numClients = w.num_clients();
     out.numUsers = w.num_users();
     return true;
@@ -391,32 +443,32 @@ class ProtobufCodec final : public Codec {
 
   bool decodeHistoryResult(std::string_view body, std::string_view channel, HistoryResult& out) const override {
     wire::HistoryResult w;
-    if (!parse(body, w) || !text(w.epoch(), out.epoch)) return false;
+    if (!parse(body, kHistoryResult, w) || !text(w.epoch(), out.epoch)) return false;
     out.offset = w.offset();
     return readPublications(w.publications(), channel, out.publications);
   }
 
   bool decodePublication(std::string_view body, std::string_view channel, Publication& out) const override {
     wire::Publication w;
-    return parse(body, w) && readPublication(w, channel, out);
+    return parse(body, kPublication, w) && readPublication(w, channel, out);
   }
 
   // Join and Leave are the same message on the wire: a ClientInfo at 1.
   bool decodeJoinLeave(std::string_view body, ClientInfo& out) const override {
     wire::Join w;
-    return parse(body, w) && w.has_info() && readClientInfo(w.info(), out);
+    return parse(body, kJoinLeave, w) && w.has_info() && readClientInfo(w.info(), out);
   }
 
   bool decodeUnsubscribePush(std::string_view body, UnsubscribePushData& out) const override {
     wire::Unsubscribe w;
-    if (!parse(body, w) || !text(w.reason(), out.reason)) return false;
+    if (!parse(body, kUnsubscribe, w) || !text(w.reason(), out.reason)) return false;
     out.code = w.code();
     return true;
   }
 
   bool decodeDisconnectPush(std::string_view body, DisconnectPushData& out) const override {
     wire::Disconnect w;
-    if (!parse(body, w) || !text(w.reason(), out.reason)) return false;
+    if (!parse(body, kDisconnect, w) || !text(w.reason(), out.reason)) return false;
     out.code = w.code();
     out.reconnect = w.reconnect();
     return true;
@@ -424,7 +476,7 @@ class ProtobufCodec final : public Codec {
 
   bool decodeMessageData(std::string_view body, std::string& out) const override {
     wire::Message w;
-    if (!parse(body, w)) return false;
+    if (!parse(body, kMessage, w)) return false;
     out = w.data();
     return true;
   }
