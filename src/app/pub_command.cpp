@@ -1,5 +1,7 @@
-// `herald pub CHANNEL JSON`: publish from a terminal, through the server
-// HTTP API (default) or, with --ws, through the client protocol.
+// `herald pub CHANNEL DATA`: publish from a terminal, through the server
+// HTTP API (default) or, with --ws, through the client protocol, in its
+// JSON format (DATA must be one JSON value) or, with --protocol protobuf,
+// its Protobuf one (DATA is taken as bytes: any non-empty text).
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -22,6 +24,7 @@ struct PubFlags {
   std::string apiKey;
   std::string ws;
   std::string token;
+  std::string protocol = "json";
   double timeout = 10;
 };
 
@@ -61,6 +64,7 @@ int publishWs(const PubFlags& f) {
   std::string lastProblem;  // why the connection failed, if it did
   client::Options options{.url = f.ws, .token = f.token};
   options.name = "herald-pub";
+  if (f.protocol == "protobuf") options.protocol = client::Protocol::Protobuf;
   options.onError = [&](const client::Error& e) {
     std::lock_guard lock(m);
     lastProblem = e.message;
@@ -79,12 +83,23 @@ int publishWs(const PubFlags& f) {
 }
 
 int publish(const PubFlags& f) {
-  if (auto problem = client::jsonError(f.data)) {
+  const bool bytes = f.protocol == "protobuf";
+  if (bytes && f.ws.empty()) {
+    std::cerr << "herald pub: --protocol is the client protocol's format: it goes with --ws\n"
+              << "  (the HTTP API takes JSON; binary data goes there as base64 in \"b64data\")\n";
+    return 2;
+  }
+  if (bytes && f.data.empty()) {
+    std::cerr << "herald pub: the data is empty: publish one byte or more\n";
+    return 2;
+  }
+  if (auto problem = bytes ? std::nullopt : client::jsonError(f.data)) {
     std::string shown = f.data.size() > 60 ? f.data.substr(0, 60) + "..." : f.data;
     std::cerr << "herald pub: the data is not valid JSON (" << *problem << "): " << shown << "\n"
               << "  give one JSON value, quoted for the shell, e.g.\n"
               << "    herald pub " << f.channel << " '{\"text\":\"hello\"}'\n"
-              << "    herald pub " << f.channel << " '\"a plain string\"'\n";
+              << "    herald pub " << f.channel << " '\"a plain string\"'\n"
+              << "  or publish it as bytes: --ws URL --protocol protobuf\n";
     return 2;
   }
   if (f.timeout <= 0) {
@@ -100,13 +115,21 @@ int publish(const PubFlags& f) {
 
 void addPubCommand(CLI::App& app, std::function<int()>& action) {
   auto flags = std::make_shared<PubFlags>();
-  CLI::App* cmd = app.add_subcommand("pub", "publish one JSON message to a channel (HTTP API, or --ws client protocol)");
+  CLI::App* cmd = app.add_subcommand(
+      "pub", "publish one JSON message to a channel (HTTP API, or --ws client protocol; bytes with --protocol protobuf)");
   cmd->add_option("channel", flags->channel, "the channel, e.g. chat:lobby")->required();
-  cmd->add_option("json", flags->data, "the data: one JSON value, e.g. '{\"text\":\"hi\"}'")->required();
+  cmd->add_option("data", flags->data,
+                  "the data: one JSON value, e.g. '{\"text\":\"hi\"}' (with --ws --protocol protobuf: any bytes)")
+      ->required();
   cmd->add_option("--url", flags->url, "the server's HTTP address (server API)")->capture_default_str();
   cmd->add_option("--api-key", flags->apiKey, "the server's [api] key (default: $HERALD_API_KEY)");
   cmd->add_option("--ws", flags->ws, "publish as a client instead: the WebSocket endpoint, e.g. ws://127.0.0.1:8080/connection/websocket");
   cmd->add_option("--token", flags->token, "with --ws: the connection JWT; default: anonymous");
+  cmd->add_option("--protocol", flags->protocol,
+                  "with --ws: the client protocol's format: json, or protobuf (binary frames; the data is sent "
+                  "as bytes, JSON or not)")
+      ->check(CLI::IsMember({"json", "protobuf"}))
+      ->capture_default_str();
   cmd->add_option("--timeout", flags->timeout, "seconds to wait for the server (HTTP API)")->capture_default_str();
   cmd->callback([flags, &action] { action = [flags] { return publish(*flags); }; });
 }

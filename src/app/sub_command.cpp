@@ -1,6 +1,12 @@
 // `herald sub CHANNEL`: follow a channel from a terminal. One JSON line per
 // publication on stdout; everything else (connection trouble, gaps,
 // refusals) on stderr. Survives reconnects, recovering what it missed.
+//
+// With --protocol protobuf, data is bytes: data that is one JSON value is
+// printed as JSON ("data", minified, as the JSON protocol shows it); any
+// other bytes as "b64data", their standard base64 (RFC 4648, padded), the
+// name and encoding the server HTTP API uses for binary data. conn_info and
+// chan_info follow the same rule ("b64conn_info", "b64chan_info").
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <charconv>
@@ -12,7 +18,9 @@
 #include <mutex>
 
 #include "cli.hpp"
+#include "herald/auth/base64.hpp"
 #include "herald/client/client.hpp"
+#include "herald/client/http_api.hpp"
 #include "herald/proto/json_writer.hpp"
 
 namespace herald::cli {
@@ -26,6 +34,7 @@ struct SubFlags {
   std::string since;
   long long count = 0;
   bool joinLeave = false;
+  std::string protocol = "json";
 };
 
 // "OFFSET" or "OFFSET:EPOCH".
@@ -39,20 +48,37 @@ bool parseSince(const std::string& text, client::StreamPosition& out) {
   return true;
 }
 
-std::string publicationLine(const client::Publication& p) {
+// Appends `,"key":value`. With JSON, `value` is raw JSON already. With
+// Protobuf it is bytes: JSON ones are written minified under `key`, the
+// others as base64 under "b64" + `key`.
+void appendField(std::string& line, std::string_view key, const std::string& value, client::Protocol protocol) {
+  line += ",\"";
+  if (protocol == client::Protocol::Json) {
+    line.append(key).append("\":").append(value);
+    return;
+  }
+  if (auto json = client::minifiedJson(value)) {
+    line.append(key).append("\":").append(*json);
+    return;
+  }
+  line.append("b64").append(key).append("\":");
+  proto::appendJsonString(line, auth::base64Encode(value));
+}
+
+std::string publicationLine(const client::Publication& p, client::Protocol protocol) {
   std::string line = "{\"channel\":";
   proto::appendJsonString(line, p.channel);
   line += ",\"offset\":";
   proto::appendUint(line, p.offset);
-  line += ",\"data\":";
-  line += p.data.empty() ? "null" : p.data;
+  if (p.data.empty()) line += ",\"data\":null";
+  else appendField(line, "data", p.data, protocol);
   if (p.info) {
     line += ",\"info\":{\"user\":";
     proto::appendJsonString(line, p.info->user);
     line += ",\"client\":";
     proto::appendJsonString(line, p.info->client);
-    if (!p.info->connInfo.empty()) line += ",\"conn_info\":" + p.info->connInfo;
-    if (!p.info->chanInfo.empty()) line += ",\"chan_info\":" + p.info->chanInfo;
+    if (!p.info->connInfo.empty()) appendField(line, "conn_info", p.info->connInfo, protocol);
+    if (!p.info->chanInfo.empty()) appendField(line, "chan_info", p.info->chanInfo, protocol);
     line += '}';
   }
   line += "}\n";
@@ -62,8 +88,12 @@ std::string publicationLine(const client::Publication& p) {
 std::string describe(const client::Error& e) { return e.message + " (" + std::to_string(e.code) + ")"; }
 
 // What a refusal means for the person at the terminal.
-std::string hintFor(std::uint32_t code) {
+std::string hintFor(std::uint32_t code, client::Protocol protocol) {
   switch (code) {
+    case 3506:
+      return protocol == client::Protocol::Json
+                 ? "; the channel carries data JSON cannot (binary): follow it with --protocol protobuf"
+                 : "; try --protocol json";
     case 101: return "; connect with a token (--token, see `herald token`) or enable [client] allow_anonymous";
     case 102: return "; the channel's namespace is not in the server's configuration";
     case 103: return "; give a token that allows it (--token), or allow subscribing in the namespace's options";
@@ -103,7 +133,8 @@ int follow(const SubFlags& f) {
   };
   auto say = [](const std::string& line) { std::cerr << "herald sub: " << line << "\n"; };
 
-  client::Options options{.url = f.url, .token = f.token};
+  const client::Protocol protocol = f.protocol == "protobuf" ? client::Protocol::Protobuf : client::Protocol::Json;
+  client::Options options{.url = f.url, .token = f.token, .protocol = protocol};
   options.name = "herald-sub";
   bool everConnected = false;  // loop thread only
   options.onConnected = [&](const client::ConnectedEvent&) {
@@ -120,8 +151,11 @@ int follow(const SubFlags& f) {
   };
   options.onDisconnected = [&](const client::DisconnectEvent& e) {
     if (exitCode.load() >= 0) return;
-    if (e.reason.rfind("connect refused", 0) == 0) say(e.reason + " (" + std::to_string(e.code) + ")" + hintFor(e.code));
-    else say("disconnected by the server for good: " + e.reason + " (" + std::to_string(e.code) + ")");
+    // "connect refused: ..." (by the server), "connect failed: ..." (the
+    // server cannot speak --protocol): said as they are.
+    const std::string code = " (" + std::to_string(e.code) + ")" + hintFor(e.code, protocol);
+    if (e.reason.rfind("connect ", 0) == 0) say(e.reason + code);
+    else say("disconnected by the server for good: " + e.reason + code);
     finish(1);
   };
   client::Client c(options);
@@ -129,7 +163,7 @@ int follow(const SubFlags& f) {
   client::SubscriptionHandlers handlers;
   handlers.onPublication = [&](const client::Publication& p) {
     if (exitCode.load() >= 0) return;
-    std::string line = publicationLine(p);
+    std::string line = publicationLine(p, protocol);
     std::fwrite(line.data(), 1, line.size(), stdout);
     std::fflush(stdout);
     if (f.count > 0 && ++printed >= f.count) finish(0);
@@ -139,7 +173,7 @@ int follow(const SubFlags& f) {
   };
   handlers.onUnsubscribed = [&](const client::UnsubscribedContext& u) {
     if (u.code == 0) return;
-    say("cannot subscribe to \"" + u.channel + "\": " + u.reason + " (" + std::to_string(u.code) + ")" + hintFor(u.code));
+    say("cannot subscribe to \"" + u.channel + "\": " + u.reason + " (" + std::to_string(u.code) + ")" + hintFor(u.code, protocol));
     finish(1);
   };
   handlers.onGap = [&](const client::GapInfo& g) {
@@ -176,6 +210,11 @@ void addSubCommand(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--since", flags->since, "recover publications after OFFSET[:EPOCH] first");
   cmd->add_option("-n,--count", flags->count, "exit after this many publications");
   cmd->add_flag("--join-leave", flags->joinLeave, "report joins and leaves on stderr");
+  cmd->add_option("--protocol", flags->protocol,
+                  "the client protocol's format: json, or protobuf (binary frames; data is bytes: printed as "
+                  "\"data\" when it is JSON, else as \"b64data\", its base64)")
+      ->check(CLI::IsMember({"json", "protobuf"}))
+      ->capture_default_str();
   cmd->callback([flags, &action] { action = [flags] { return follow(*flags); }; });
 }
 

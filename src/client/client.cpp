@@ -7,7 +7,6 @@
 
 #include "client_core.hpp"
 #include "codec.hpp"
-#include "herald/client/http_api.hpp"
 
 namespace herald::client {
 
@@ -102,51 +101,61 @@ std::shared_ptr<Subscription> Client::subscribe(std::string channel, Subscriptio
 
 namespace {
 
-// Refuses data that is not one JSON value before it reaches the server,
-// which would close the whole connection (3501 bad request) for it.
-bool refuseBadJson(std::string_view json, const std::function<void(Result<PublishResult>)>& done) {
-  auto problem = jsonError(json);
+// Refuses data the format cannot carry (JSON: not one JSON value;
+// Protobuf: empty) before it reaches the server, which would close the
+// whole connection (3501 bad request) or refuse it (107) for it.
+bool refuseBadData(const detail::Codec& codec, std::string_view data,
+                   const std::function<void(Result<PublishResult>)>& done) {
+  auto problem = codec.dataProblem(data);
   if (!problem) return false;
-  if (done) done({Error{107, "bad request: data is not valid JSON: " + *problem, false}, {}});
+  if (done) done({Error{107, "bad request: " + *problem, false}, {}});
   return true;
 }
 
 }  // namespace
 
-void Client::publish(std::string channel, std::string json, std::function<void(Result<PublishResult>)> done) {
-  core_->post([c = core_, channel = std::move(channel), json = std::move(json), done = std::move(done)]() mutable {
-    if (refuseBadJson(json, done)) return;
-    c->command([&](std::string& out, std::uint32_t id) { detail::encodePublish(out, id, channel, json); },
+void Client::publish(std::string channel, std::string data, std::function<void(Result<PublishResult>)> done) {
+  core_->post([c = core_, channel = std::move(channel), data = std::move(data), done = std::move(done)]() mutable {
+    if (refuseBadData(c->codec(), data, done)) return;
+    c->command([&](std::string& out, std::uint32_t id) { c->codec().encodePublish(out, id, channel, data); },
                replyHandler<PublishResult>(std::move(done), [](std::string_view, PublishResult&) { return true; }));
   });
 }
 
 void Client::presence(std::string channel, std::function<void(Result<PresenceResult>)> done) {
   core_->post([c = core_, channel = std::move(channel), done = std::move(done)]() mutable {
-    c->command([&](std::string& out, std::uint32_t id) { detail::encodePresence(out, id, channel); },
-               replyHandler<PresenceResult>(std::move(done), detail::decodePresenceResult));
+    const detail::Codec* codec = &c->codec();
+    c->command([&](std::string& out, std::uint32_t id) { codec->encodePresence(out, id, channel); },
+               replyHandler<PresenceResult>(std::move(done), [codec](std::string_view body, PresenceResult& r) {
+                 return codec->decodePresenceResult(body, r);
+               }));
   });
 }
 
 void Client::presenceStats(std::string channel, std::function<void(Result<PresenceStatsResult>)> done) {
   core_->post([c = core_, channel = std::move(channel), done = std::move(done)]() mutable {
-    c->command([&](std::string& out, std::uint32_t id) { detail::encodePresenceStats(out, id, channel); },
-               replyHandler<PresenceStatsResult>(std::move(done), detail::decodePresenceStatsResult));
+    const detail::Codec* codec = &c->codec();
+    c->command([&](std::string& out, std::uint32_t id) { codec->encodePresenceStats(out, id, channel); },
+               replyHandler<PresenceStatsResult>(std::move(done),
+                                                 [codec](std::string_view body, PresenceStatsResult& r) {
+                                                   return codec->decodePresenceStatsResult(body, r);
+                                                 }));
   });
 }
 
 void Client::history(std::string channel, HistoryOptions options, std::function<void(Result<HistoryResult>)> done) {
   core_->post([c = core_, channel = std::move(channel), options = std::move(options), done = std::move(done)]() mutable {
-    c->command([&](std::string& out, std::uint32_t id) { detail::encodeHistory(out, id, channel, options); },
-               replyHandler<HistoryResult>(std::move(done), [channel](std::string_view body, HistoryResult& r) {
-                 return detail::decodeHistoryResult(body, channel, r);
+    const detail::Codec* codec = &c->codec();
+    c->command([&](std::string& out, std::uint32_t id) { codec->encodeHistory(out, id, channel, options); },
+               replyHandler<HistoryResult>(std::move(done), [codec, channel](std::string_view body, HistoryResult& r) {
+                 return codec->decodeHistoryResult(body, channel, r);
                }));
   });
 }
 
-std::future<Result<PublishResult>> Client::publish(std::string channel, std::string json) {
+std::future<Result<PublishResult>> Client::publish(std::string channel, std::string data) {
   auto [fn, f] = promised<PublishResult>();
-  publish(std::move(channel), std::move(json), std::move(fn));
+  publish(std::move(channel), std::move(data), std::move(fn));
   return std::move(f);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "herald/proto/codec.hpp"
 #include "herald/proto/codes.hpp"
 
 namespace herald::client::detail {
@@ -19,7 +20,12 @@ constexpr std::uint32_t kAbnormalClosure = 1006;
 }  // namespace
 
 ClientCore::ClientCore(App& app, unsigned loopIndex, Options options)
-    : app_(app), loopIndex_(loopIndex), opts_(std::move(options)), token_(opts_.token), rng_(std::random_device{}()) {}
+    : app_(app),
+      loopIndex_(loopIndex),
+      opts_(std::move(options)),
+      codec_(codecFor(opts_.protocol)),
+      token_(opts_.token),
+      rng_(std::random_device{}()) {}
 
 void ClientCore::post(std::function<void()> fn) {
   if (app_.currentLoop() == static_cast<int>(loopIndex_)) return fn();
@@ -99,6 +105,7 @@ void ClientCore::openTransport() {
   };
 
   herald::ClientOptions t = opts_.transport;
+  if (!codec_.subprotocol().empty()) t.subprotocols = {std::string(codec_.subprotocol())};
   auto seconds = std::chrono::ceil<std::chrono::seconds>(opts_.timeout);
   t.timeout = std::max(seconds, std::chrono::seconds(1));
   t.onError = [weak, gen](std::string_view error) {
@@ -110,15 +117,37 @@ void ClientCore::openTransport() {
 
 void ClientCore::onOpen(WebSocket& ws) {
   ws_ = &ws;
+  if (auto problem = subprotocolProblem(ws.subprotocol())) {
+    // The server would read our frames in the other format: retrying
+    // cannot help, so this is as final as a refused connect.
+    dropTransport(false, 1000, "unsupported subprotocol");
+    afterTransportLoss();
+    stopForGood(static_cast<std::uint32_t>(proto::DisconnectCode::InappropriateProtocol), std::move(*problem));
+    return;
+  }
   const std::uint32_t id = nextId();
   Pending p;
-  encodeConnect(p.frame, id, token_, opts_.name, opts_.version);
+  codec_.encodeConnect(p.frame, id, token_, opts_.name, opts_.version);
   p.sent = true;
   p.isConnect = true;
   p.deadlineMs = now() + opts_.timeout.count();
   p.done = [this](const ServerMessage* reply, const Error* error) { onConnectReply(reply, error); };
-  ws.send(p.frame);
+  ws.send(p.frame, codec_.opcode());
   pending_.emplace(id, std::move(p));
+}
+
+// Protobuf needs the server to have selected its subprotocol; JSON needs it
+// not to have selected Protobuf's (no subprotocol, or centrifuge-json).
+std::optional<std::string> ClientCore::subprotocolProblem(std::string_view selected) const {
+  const std::string_view mine = codec_.subprotocol();
+  if (!mine.empty() && selected != mine)
+    return "connect failed: the server did not select the WebSocket subprotocol " + std::string(mine) +
+           (selected.empty() ? std::string() : " (it chose " + std::string(selected) + ")") +
+           ": it does not speak the protocol's Protobuf format on this endpoint";
+  if (mine.empty() && selected == proto::kProtobufSubprotocol)
+    return "connect failed: the server selected the WebSocket subprotocol " + std::string(selected) +
+           " for a JSON client";
+  return std::nullopt;
 }
 
 void ClientCore::onConnectReply(const ServerMessage* reply, const Error* error) {
@@ -157,7 +186,7 @@ void ClientCore::onConnectReply(const ServerMessage* reply, const Error* error) 
     return;
   }
   ConnectResultData r;
-  if (!decodeConnectResult(reply->body, r)) {
+  if (!codec_.decodeConnectResult(reply->body, r)) {
     dropTransport(false, 1000, "");
     afterTransportLoss();
     emitError(error_code::BadReply, "unreadable connect reply");
@@ -287,7 +316,7 @@ void ClientCore::refreshToken() {
   std::string token = opts_.getToken();
   if (token.empty()) return;
   token_ = token;
-  command([token](std::string& out, std::uint32_t id) { encodeRefresh(out, id, token); },
+  command([this, token](std::string& out, std::uint32_t id) { codec_.encodeRefresh(out, id, token); },
           [this](const ServerMessage* reply, const Error* error) {
             if (error) return;
             if (reply->error) {
@@ -295,7 +324,7 @@ void ClientCore::refreshToken() {
               return;
             }
             RefreshResultData r;
-            if (decodeRefreshResult(reply->body, r) && r.expires)
+            if (codec_.decodeRefreshResult(reply->body, r) && r.expires)
               refreshAtMs_ = now() + static_cast<std::int64_t>(r.ttl) * 1000;
           });
 }
@@ -303,7 +332,7 @@ void ClientCore::refreshToken() {
 // --- commands ----------------------------------------------------------------
 
 void ClientCore::send(std::string_view frame) {
-  if (ws_) ws_->send(frame);
+  if (ws_) ws_->send(frame, codec_.opcode());
 }
 
 std::uint32_t ClientCore::command(std::function<void(std::string&, std::uint32_t)> encode, ReplyFn onReply) {
@@ -344,10 +373,12 @@ void ClientCore::failPending(bool onlySent, std::uint32_t code, std::string_view
 
 void ClientCore::onFrame(std::uint64_t gen, std::string_view payload) {
   if (gen != gen_ || dead_) return;
-  for (std::string_view line : splitFrame(payload)) {
+  std::string frameError;  // why the frame could not be cut to its end
+  const std::vector<std::string_view> messages = codec_.splitFrame(payload, frameError);
+  for (std::string_view message : messages) {
     if (gen != gen_) return;  // a callback dropped this connection
     std::string error;
-    std::optional<ServerMessage> m = decodeMessage(line, error);
+    std::optional<ServerMessage> m = codec_.decodeMessage(message, error);
     if (!m) {
       emitError(error_code::BadReply, error);
       continue;
@@ -357,7 +388,7 @@ void ClientCore::onFrame(std::uint64_t gen, std::string_view payload) {
         lastPingMs_ = now();
         if (pong_) {
           std::string pong;
-          encodePong(pong);
+          codec_.encodePong(pong);
           send(pong);
         }
         break;
@@ -374,17 +405,18 @@ void ClientCore::onFrame(std::uint64_t gen, std::string_view payload) {
         break;
     }
   }
+  if (!frameError.empty() && gen == gen_) emitError(error_code::BadReply, frameError);
 }
 
 void ClientCore::handlePush(ServerMessage& m) {
   if (m.key == "disconnect") {
     DisconnectPushData d;
-    if (decodeDisconnectPush(m.body, d)) disconnectPush_ = d;
+    if (codec_.decodeDisconnectPush(m.body, d)) disconnectPush_ = d;
     return;
   }
   if (m.key == "message") {
     std::string data;
-    if (decodeMessageData(m.body, data) && !dead_ && opts_.onMessage) opts_.onMessage(data);
+    if (codec_.decodeMessageData(m.body, data) && !dead_ && opts_.onMessage) opts_.onMessage(data);
     return;
   }
   std::shared_ptr<SubState> sub = findSub(m.channel);
@@ -394,16 +426,16 @@ void ClientCore::handlePush(ServerMessage& m) {
     // anything pushed while we subscribe again comes back in the recovery.
     if (sub->state.load() != SubscriptionState::Subscribed) return;
     Publication pub;
-    if (!decodePublication(m.body, m.channel, pub)) return emitError(error_code::BadReply, "unreadable publication");
+    if (!codec_.decodePublication(m.body, m.channel, pub)) return emitError(error_code::BadReply, "unreadable publication");
     deliver(*sub, pub);
   } else if (m.key == "join" || m.key == "leave") {
     ClientInfo info;
-    if (!decodeJoinLeave(m.body, info)) return;
+    if (!codec_.decodeJoinLeave(m.body, info)) return;
     auto& fn = m.key == "join" ? sub->handlers.onJoin : sub->handlers.onLeave;
     if (fn) fn(info);
   } else if (m.key == "unsubscribe") {
     UnsubscribePushData u;
-    if (!decodeUnsubscribePush(m.body, u)) return;
+    if (!codec_.decodeUnsubscribePush(m.body, u)) return;
     if (proto::shouldResubscribe(u.code)) {
       sub->state.store(SubscriptionState::Subscribing);
       sub->subscribeId = 0;

@@ -9,6 +9,10 @@
 //
 // Each WebSocket attempt has a generation number; callbacks of an older
 // attempt (a close that arrives after we gave up on it) are ignored.
+//
+// The wire format is the Codec's business (codec.hpp): the core encodes
+// commands and decodes what arrives only through codec(), so everything
+// here is written once for JSON and Protobuf.
 
 #include <atomic>
 #include <cstdint>
@@ -69,9 +73,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void startSubscription(const std::shared_ptr<SubState>& sub);
   void unsubscribe(const std::shared_ptr<SubState>& sub);
 
-  // A command: `encode` writes it with the given id; `onReply` gets the
-  // reply (or an error) on the loop thread. Returns the command's id, or 0
-  // when it failed at once (the client is disconnected).
+  // A command: `encode` writes it with the given id (through codec());
+  // `onReply` gets the reply (or an error) on the loop thread. Returns the
+  // command's id, or 0 when it failed at once (the client is disconnected).
   using ReplyFn = std::function<void(const ServerMessage* reply, const Error* error)>;
   std::uint32_t command(std::function<void(std::string&, std::uint32_t)> encode, ReplyFn onReply);
 
@@ -79,6 +83,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::shared_ptr<SubState> addSubscription(std::string channel, SubscriptionHandlers handlers,
                                             SubscriptionOptions options);
   State state() const { return state_.load(std::memory_order_acquire); }
+  // The format of Options::protocol; a stateless singleton, safe to keep.
+  const Codec& codec() const { return codec_; }
   App& app() { return app_; }
   unsigned loopIndex() const { return loopIndex_; }
 
@@ -97,6 +103,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
 
   void openTransport();
   void onOpen(WebSocket& ws);
+  // Why the subprotocol the server selected does not fit our format, if it does not.
+  std::optional<std::string> subprotocolProblem(std::string_view selected) const;
   void onFrame(std::uint64_t gen, std::string_view payload);
   void onTransportClosed(std::uint64_t gen, std::uint32_t code, std::string_view reason);
   void onConnectFailed(std::uint64_t gen, std::string_view error);
@@ -128,6 +136,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   App& app_;
   const unsigned loopIndex_;
   Options opts_;
+  const Codec& codec_;
   std::atomic<State> state_{State::Disconnected};
 
   // Loop thread only.

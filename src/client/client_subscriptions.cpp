@@ -55,7 +55,7 @@ void ClientCore::sendSubscribe(const std::shared_ptr<SubState>& sub) {
                     .joinLeave = sub->options.joinLeave};
   auto id = std::make_shared<std::uint32_t>(0);
   std::weak_ptr<SubState> weak = sub;
-  *id = command([f](std::string& out, std::uint32_t cid) { encodeSubscribe(out, cid, f); },
+  *id = command([this, f](std::string& out, std::uint32_t cid) { codec_.encodeSubscribe(out, cid, f); },
                 [this, weak, id](const ServerMessage* reply, const Error* error) {
                   if (auto s = weak.lock()) onSubscribeReply(s, *id, reply, error);
                 });
@@ -76,7 +76,8 @@ void ClientCore::onSubscribeReply(const std::shared_ptr<SubState>& sub, std::uin
     // unsubscribe() came while the subscribe was in flight: undo it.
     if (reply && !reply->error && phase_ == State::Connected) {
       std::string channel = sub->channel;
-      command([channel](std::string& out, std::uint32_t cid) { encodeUnsubscribe(out, cid, channel); }, {});
+      command([this, channel](std::string& out, std::uint32_t cid) { codec_.encodeUnsubscribe(out, cid, channel); },
+              {});
     }
     return;
   }
@@ -100,7 +101,7 @@ void ClientCore::onSubscribeReply(const std::shared_ptr<SubState>& sub, std::uin
     return finishSubscription(sub, e.code, e.message);
   }
   SubscribeResultData r;
-  if (!decodeSubscribeResult(reply->body, sub->channel, r)) {
+  if (!codec_.decodeSubscribeResult(reply->body, sub->channel, r)) {
     if (h.onError) h.onError(makeError(error_code::BadReply, "unreadable subscribe reply"));
     return retrySubscribe(sub);
   }
@@ -113,7 +114,8 @@ void ClientCore::onSubscribeReply(const std::shared_ptr<SubState>& sub, std::uin
     sub->epochLearned = true;
     sub->epoch = r.epoch;
     std::string channel = sub->channel;
-    command([channel](std::string& out, std::uint32_t cid) { encodeUnsubscribe(out, cid, channel); }, {});
+    command([this, channel](std::string& out, std::uint32_t cid) { codec_.encodeUnsubscribe(out, cid, channel); },
+              {});
     return sendSubscribe(sub);
   }
   const bool wasRecovering = sub->hasPosition;
@@ -186,7 +188,7 @@ void ClientCore::unsubscribe(const std::shared_ptr<SubState>& sub) {
   if (sub->state.load() == SubscriptionState::Unsubscribed) return;
   if (phase_ == State::Connected && sub->state.load() == SubscriptionState::Subscribed) {
     std::string channel = sub->channel;
-    command([channel](std::string& out, std::uint32_t id) { encodeUnsubscribe(out, id, channel); }, {});
+    command([this, channel](std::string& out, std::uint32_t id) { codec_.encodeUnsubscribe(out, id, channel); }, {});
   }
   finishSubscription(sub, 0, "unsubscribe called");
 }

@@ -216,6 +216,12 @@ std::optional<std::string> jsonError(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::string> minifiedJson(std::string_view text) {
+  simdjson::dom::element root;
+  if (jsonParser().parse(text.data(), text.size()).get(root)) return std::nullopt;
+  return simdjson::to_string(root);
+}
+
 ApiClient::ApiClient(std::string baseUrl, std::string apiKey, std::chrono::milliseconds timeout)
     : baseUrl_(std::move(baseUrl)), apiKey_(std::move(apiKey)), timeout_(timeout) {
   while (!baseUrl_.empty() && baseUrl_.back() == '/') baseUrl_.pop_back();

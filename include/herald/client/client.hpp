@@ -1,6 +1,7 @@
 #pragma once
-// The C++ client of the Centrifugo client protocol (JSON over WebSocket), as
-// `herald serve` and Centrifugo speak it.
+// The C++ client of the Centrifugo client protocol over WebSocket, as
+// `herald serve` and Centrifugo speak it, in either of its formats
+// (Options::protocol): JSON (the default) or Protobuf.
 //
 //   herald::client::Client c({.url = "ws://127.0.0.1:8080/connection/websocket"});
 //   auto sub = c.subscribe("chat:lobby", {.onPublication = [](const herald::client::Publication& p) {
@@ -8,6 +9,9 @@
 //   }});
 //   c.connect();
 //   c.publish("chat:lobby", R"({"text":"hi"})", [](auto r) { /* r.error or ok */ });
+//
+// The same with binary data: Options{.url = ..., .protocol = Protocol::Protobuf},
+// then publish any bytes; Publication::data holds the bytes received.
 //
 // What it does for you: reconnects with exponential backoff and full jitter
 // (Options::minReconnectDelay..maxReconnectDelay) unless the server's
@@ -46,7 +50,7 @@ namespace herald::client {
 struct ConnectedEvent {
   std::string client{};   // the id the server gave this connection
   std::string version{};  // the server's version
-  std::string data{};     // raw JSON from the server, or empty
+  std::string data{};     // from the server (raw JSON, or bytes with Protobuf), or empty
   std::uint32_t ping = 0;  // seconds between server pings (0: none)
 };
 
@@ -58,6 +62,17 @@ struct DisconnectEvent {
 
 enum class State : std::uint8_t { Disconnected, Connecting, Connected };
 
+// The protocol's two wire formats.
+//   Json      text frames; publication data, info and message data are JSON
+//             values (raw JSON text, minified, in Publication::data and the rest).
+//   Protobuf  binary frames, WebSocket subprotocol "centrifuge-protobuf";
+//             data, info and message data are bytes, any bytes at all,
+//             handed over exactly as the server sent them (data published
+//             as JSON arrives as that JSON text).
+// A server that speaks JSON only cannot carry a channel's binary data to a
+// JSON client: it disconnects it with 3506 (inappropriate protocol).
+enum class Protocol : std::uint8_t { Json, Protobuf };
+
 struct Options {
   std::string url{};  // ws://host:port/connection/websocket or wss://...
   std::string token{};  // connection JWT; empty: anonymous
@@ -67,6 +82,12 @@ struct Options {
   std::function<std::string()> getToken{};
   std::string name = "herald-cpp";
   std::string version = "0.1.0";
+  // The wire format. With Protobuf the client asks for the subprotocol
+  // "centrifuge-protobuf" (replacing transport.subprotocols); a server that
+  // does not select it cannot speak Protobuf, and the client stops for good
+  // (onDisconnected, code 3506 "inappropriate protocol") instead of
+  // retrying. With JSON, a server that selects it is refused the same way.
+  Protocol protocol = Protocol::Json;
 
   std::chrono::milliseconds minReconnectDelay{500};
   std::chrono::milliseconds maxReconnectDelay{20'000};
@@ -87,7 +108,8 @@ struct Options {
   // Failures that belong to no command: a failed connection attempt
   // (error_code::ConnectFailed), a refused connect, an unreadable frame.
   std::function<void(const Error&)> onError{};
-  // `message` pushes (server-to-client asynchronous messages), raw JSON.
+  // `message` pushes (server-to-client asynchronous messages): raw JSON,
+  // or bytes with Protobuf.
   std::function<void(std::string_view data)> onMessage{};
 };
 
@@ -127,14 +149,19 @@ class Client {
 
   // Commands. While connecting they wait (within Options::timeout) for the
   // connection; after disconnect() they fail at once.
-  void publish(std::string channel, std::string json, std::function<void(Result<PublishResult>)> done);
+  //
+  // publish: `data` is one JSON value with Protocol::Json, any non-empty
+  // bytes with Protocol::Protobuf. Other data fails at once with 107 (bad
+  // request) and never reaches the server, which would close the connection
+  // for it.
+  void publish(std::string channel, std::string data, std::function<void(Result<PublishResult>)> done);
   void presence(std::string channel, std::function<void(Result<PresenceResult>)> done);
   void presenceStats(std::string channel, std::function<void(Result<PresenceStatsResult>)> done);
   void history(std::string channel, HistoryOptions options, std::function<void(Result<HistoryResult>)> done);
 
   // The same, for code that prefers to wait (tools, tests). Never wait on
   // these futures from the loop thread.
-  std::future<Result<PublishResult>> publish(std::string channel, std::string json);
+  std::future<Result<PublishResult>> publish(std::string channel, std::string data);
   std::future<Result<PresenceResult>> presence(std::string channel);
   std::future<Result<PresenceStatsResult>> presenceStats(std::string channel);
   std::future<Result<HistoryResult>> history(std::string channel, HistoryOptions options);

@@ -36,6 +36,10 @@ std::optional<HttpResponse> httpPost(const std::string& url, std::string_view bo
 
 // Why `text` is not one valid JSON value, or nullopt when it is.
 std::optional<std::string> jsonError(std::string_view text);
+// `text` without the whitespace between its tokens (on one line) when it is
+// one valid JSON value (UTF-8 included), else nullopt. For showing bytes a
+// Protobuf client received: JSON as JSON, anything else some other way.
+std::optional<std::string> minifiedJson(std::string_view text);
 
 class ApiClient {
  public:

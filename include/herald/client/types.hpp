@@ -1,8 +1,9 @@
 #pragma once
 // Values the C++ client hands to its callbacks: publications, errors and the
 // results of commands. All of them own their strings; `data`, `connInfo`
-// and `chanInfo` are raw JSON text exactly as the server sent it (minified),
-// or empty when absent.
+// and `chanInfo` are empty when absent, else what the server sent: with
+// Protocol::Json raw JSON text (minified), with Protocol::Protobuf the bytes
+// exactly as they came (any bytes; JSON text when they were published as JSON).
 
 #include <cstdint>
 #include <optional>
@@ -16,8 +17,8 @@ namespace herald::client {
 struct ClientInfo {
   std::string user{};
   std::string client{};
-  std::string connInfo{};  // raw JSON, or empty
-  std::string chanInfo{};  // raw JSON, or empty
+  std::string connInfo{};  // raw JSON (Protobuf: bytes), or empty
+  std::string chanInfo{};  // raw JSON (Protobuf: bytes), or empty
 };
 
 struct Publication {
@@ -25,7 +26,7 @@ struct Publication {
   // The publication's place in the channel's stream; 0 when the channel
   // keeps no history (then nothing can be recovered or deduplicated).
   std::uint64_t offset = 0;
-  std::string data{};  // raw JSON
+  std::string data{};  // raw JSON (Protobuf: bytes)
   std::optional<ClientInfo> info{};
   std::vector<std::pair<std::string, std::string>> tags{};
 };

@@ -1,144 +1,35 @@
 // herald::client::Client against the real `herald serve`: connect,
 // publications from the HTTP API and from another client, presence and
-// history, recovery across a SIGKILL and restart, reconnect backoff, and a
-// terminal disconnect code.
+// history, recovery across a SIGKILL and restart, pings, reconnect backoff,
+// refusals and a terminal disconnect code. The tests of the protocol run
+// once per format (HeraldClientTest.X/Json, HeraldClientTest.X/Protobuf).
+// What only Protobuf carries is in client_protobuf_test.cpp, `herald sub`
+// and `herald pub` in cli_test.cpp.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include "herald/client/client.hpp"
-#include "herald/client/http_api.hpp"
-#include "herald_process.hpp"
+#include "client_test_support.hpp"
 
 namespace herald::client {
 namespace {
 
-using namespace std::chrono_literals;
-using test::HeraldProcess;
-
-constexpr const char* kApiKey = "test-api-key";
-
-const std::string kConfig = R"(
-[client]
-allow_anonymous = true
-token_hmac_secret = "test-secret"
-ping_interval = "2s"
-pong_timeout = "1s"
-[api]
-key = "test-api-key"
-[[namespace]]
-name = "chat"
-presence = true
-join_leave = true
-history_size = 1000
-history_ttl = "1h"
-durable = true
-allow_subscribe_for_anonymous = true
-allow_publish_for_anonymous = true
-allow_history_for_subscriber = true
-allow_presence_for_subscriber = true
-allow_history_for_client = true
-allow_presence_for_client = true
-[[namespace]]
-name = "closed"
-)";
-
-// Everything a client and its subscription report, for the test thread.
-struct Recorder {
-  std::mutex m;
-  std::condition_variable cv;
-  std::vector<Publication> pubs;
-  std::vector<GapInfo> gaps;
-  std::vector<Error> errors;
-  std::vector<ClientInfo> joins;
-  std::vector<DisconnectEvent> connecting;
-  std::vector<DisconnectEvent> disconnected;
-  std::vector<UnsubscribedContext> unsubscribed;
-  std::vector<SubscribedContext> subscribed;
-  int connected = 0;
-  std::string clientId;
-
-  template <class Pred>
-  bool waitFor(Pred pred, std::chrono::milliseconds timeout = 10s) {
-    std::unique_lock lock(m);
-    return cv.wait_for(lock, timeout, [&] { return pred(); });
-  }
-  template <class Fn>
-  void record(Fn fn) {
-    {
-      std::lock_guard lock(m);
-      fn();
-    }
-    cv.notify_all();
-  }
-
-  Options options(const std::string& url) {
-    Options o{.url = url};
-    o.onConnected = [this](const ConnectedEvent& e) {
-      record([&] {
-        ++connected;
-        clientId = e.client;
-      });
-    };
-    o.onConnecting = [this](const DisconnectEvent& e) { record([&] { connecting.push_back(e); }); };
-    o.onDisconnected = [this](const DisconnectEvent& e) { record([&] { disconnected.push_back(e); }); };
-    o.onError = [this](const Error& e) { record([&] { errors.push_back(e); }); };
+// The tests of the protocol, once with each format.
+class HeraldClientTest : public HeraldServerTest, public ::testing::WithParamInterface<Protocol> {
+ protected:
+  Options options(Recorder& r) {
+    Options o = r.options(server_->wsUrl());
+    o.protocol = GetParam();
     return o;
   }
-  SubscriptionHandlers handlers() {
-    SubscriptionHandlers h;
-    h.onPublication = [this](const Publication& p) { record([&] { pubs.push_back(p); }); };
-    h.onGap = [this](const GapInfo& g) { record([&] { gaps.push_back(g); }); };
-    h.onJoin = [this](const ClientInfo& i) { record([&] { joins.push_back(i); }); };
-    h.onSubscribed = [this](const SubscribedContext& s) { record([&] { subscribed.push_back(s); }); };
-    h.onUnsubscribed = [this](const UnsubscribedContext& u) { record([&] { unsubscribed.push_back(u); }); };
-    return h;
-  }
-  std::size_t pubCount() {
-    std::lock_guard lock(m);
-    return pubs.size();
-  }
-  // What the client went through, for failure messages: each reconnect's
-  // code and reason, and each error (says whether the client or the server
-  // gave up on the connection).
-  std::string history() {
-    std::string out;
-    for (const DisconnectEvent& e : connecting)
-      out += "connecting " + std::to_string(e.code) + " \"" + e.reason + "\"; ";
-    for (const Error& e : errors) out += "error " + std::to_string(e.code) + " \"" + e.message + "\"; ";
-    return out;
-  }
-  std::size_t connectFailures() {
-    std::lock_guard lock(m);
-    return static_cast<std::size_t>(std::count_if(errors.begin(), errors.end(), [](const Error& e) {
-      return e.code == error_code::ConnectFailed;
-    }));
-  }
 };
 
-class HeraldClientTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    server_ = std::make_unique<HeraldProcess>(kConfig);
-    server_->start();
-  }
-
-  ApiClient api() { return ApiClient(server_->apiUrl(), kApiKey); }
-
-  StreamPosition apiPublish(const std::string& channel, const std::string& data) {
-    auto r = api().publish(channel, data);
-    EXPECT_TRUE(r.ok()) << (r.error ? r.error->message : "");
-    return r.value;
-  }
-
-  std::unique_ptr<HeraldProcess> server_;
-};
+INSTANTIATE_TEST_SUITE_P(, HeraldClientTest, ::testing::Values(Protocol::Json, Protocol::Protobuf), protocolName);
 
 TEST(BackoffDelayTest, StaysWithinFloorWindowAndCap) {
   for (unsigned attempt = 0; attempt < 40; ++attempt) {
@@ -154,9 +45,9 @@ TEST(BackoffDelayTest, StaysWithinFloorWindowAndCap) {
   EXPECT_EQ(backoffDelay(30, 500ms, 20s, 0.999), 20s);
 }
 
-TEST_F(HeraldClientTest, ConnectsAndReportsItsClientId) {
+TEST_P(HeraldClientTest, ConnectsAndReportsItsClientId) {
   Recorder rec;
-  Client c(rec.options(server_->wsUrl()));
+  Client c(options(rec));
   c.connect();
   ASSERT_TRUE(rec.waitFor([&] { return rec.connected == 1; })) << server_->log();
   EXPECT_EQ(c.state(), State::Connected);
@@ -167,10 +58,10 @@ TEST_F(HeraldClientTest, ConnectsAndReportsItsClientId) {
   EXPECT_EQ(c.state(), State::Disconnected);
 }
 
-TEST_F(HeraldClientTest, ReceivesPublicationsFromTheApiAndFromAnotherClient) {
+TEST_P(HeraldClientTest, ReceivesPublicationsFromTheApiAndFromAnotherClient) {
   Recorder a, b;
-  Client ca(a.options(server_->wsUrl()));
-  Client cb(b.options(server_->wsUrl()));
+  Client ca(options(a));
+  Client cb(options(b));
   auto sub = ca.subscribe("chat:one", a.handlers());
   ASSERT_NE(sub, nullptr);
   EXPECT_EQ(ca.subscribe("chat:one", {}), nullptr) << "one subscription per channel";
@@ -198,16 +89,17 @@ TEST_F(HeraldClientTest, ReceivesPublicationsFromTheApiAndFromAnotherClient) {
   EXPECT_EQ(sub->position()->offset, 2u);
   EXPECT_EQ(sub->position()->epoch, p1.epoch);
 
-  // Bad data never reaches the server (which would close the connection).
-  auto bad = cb.publish("chat:one", "{not json").get();
+  // Bad data never reaches the server (which would close the connection):
+  // JSON carries JSON values, Protobuf one byte or more.
+  auto bad = cb.publish("chat:one", GetParam() == Protocol::Json ? "{not json" : "").get();
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error->code, 107u);
   EXPECT_EQ(cb.state(), State::Connected);
 }
 
-TEST_F(HeraldClientTest, RefusedSubscriptionEndsWithTheServersCode) {
+TEST_P(HeraldClientTest, RefusedSubscriptionEndsWithTheServersCode) {
   Recorder a;
-  Client c(a.options(server_->wsUrl()));
+  Client c(options(a));
   auto sub = c.subscribe("closed:x", a.handlers());
   c.connect();
   ASSERT_TRUE(a.waitFor([&] { return a.unsubscribed.size() == 1; }));
@@ -216,10 +108,10 @@ TEST_F(HeraldClientTest, RefusedSubscriptionEndsWithTheServersCode) {
   EXPECT_NE(c.subscribe("closed:x", {}), nullptr) << "a refused channel can be tried again";
 }
 
-TEST_F(HeraldClientTest, PresenceHistoryAndJoin) {
+TEST_P(HeraldClientTest, PresenceHistoryAndJoin) {
   Recorder a, b;
-  Client ca(a.options(server_->wsUrl()));
-  Client cb(b.options(server_->wsUrl()));
+  Client ca(options(a));
+  Client cb(options(b));
   ca.subscribe("chat:room", a.handlers(), {.joinLeave = true});
   ca.connect();
   ASSERT_TRUE(a.waitFor([&] { return a.subscribed.size() == 1; })) << server_->log();
@@ -265,11 +157,11 @@ TEST_F(HeraldClientTest, PresenceHistoryAndJoin) {
   EXPECT_GE(refused.error->code, 100u);
 }
 
-TEST_F(HeraldClientTest, SinceRecoversWhatCameAfterAPosition) {
+TEST_P(HeraldClientTest, SinceRecoversWhatCameAfterAPosition) {
   StreamPosition p;
   for (int i = 1; i <= 5; ++i) p = apiPublish("chat:since", "{\"n\":" + std::to_string(i) + "}");
   Recorder a;
-  Client c(a.options(server_->wsUrl()));
+  Client c(options(a));
   c.subscribe("chat:since", a.handlers(), {.since = StreamPosition{2, p.epoch}});
   c.connect();
   ASSERT_TRUE(a.waitFor([&] { return a.pubs.size() == 3; }));
@@ -279,10 +171,10 @@ TEST_F(HeraldClientTest, SinceRecoversWhatCameAfterAPosition) {
   EXPECT_TRUE(a.gaps.empty());
 }
 
-TEST_F(HeraldClientTest, SinceWithoutEpochRecoversInTheCurrentEpoch) {
+TEST_P(HeraldClientTest, SinceWithoutEpochRecoversInTheCurrentEpoch) {
   for (int i = 1; i <= 4; ++i) apiPublish("chat:noepoch", "{\"n\":" + std::to_string(i) + "}");
   Recorder a;
-  Client c(a.options(server_->wsUrl()));
+  Client c(options(a));
   auto sub = c.subscribe("chat:noepoch", a.handlers(), {.since = StreamPosition{1, ""}});
   c.connect();
   ASSERT_TRUE(a.waitFor([&] { return a.pubs.size() == 3; }));
@@ -295,9 +187,9 @@ TEST_F(HeraldClientTest, SinceWithoutEpochRecoversInTheCurrentEpoch) {
   EXPECT_TRUE(a.gaps.empty());
 }
 
-TEST_F(HeraldClientTest, RecoversAcrossServerKillExactlyOnceInOrder) {
+TEST_P(HeraldClientTest, RecoversAcrossServerKillExactlyOnceInOrder) {
   Recorder a;
-  Options o = a.options(server_->wsUrl());
+  Options o = options(a);
   Client c(o);
   auto sub = c.subscribe("chat:durable", a.handlers());
   c.connect();
@@ -329,7 +221,8 @@ TEST_F(HeraldClientTest, RecoversAcrossServerKillExactlyOnceInOrder) {
   EXPECT_EQ(a.connected, 2);
 }
 
-TEST_F(HeraldClientTest, ReconnectBackoffDoesNotHammer) {
+// The backoff does not depend on the format: JSON only.
+TEST_F(HeraldServerTest, ReconnectBackoffDoesNotHammer) {
   std::uint16_t port = server_->port();
   server_->kill();  // nothing listens on the port now
   Recorder a;
@@ -348,12 +241,12 @@ TEST_F(HeraldClientTest, ReconnectBackoffDoesNotHammer) {
   ASSERT_TRUE(a.waitFor([&] { return a.connected == 1; }, 30s)) << server_->log();
 }
 
-TEST_F(HeraldClientTest, TerminalDisconnectCodeStopsReconnecting) {
+TEST_P(HeraldClientTest, TerminalDisconnectCodeStopsReconnecting) {
   // The API finds connections by user, so this one has a user (a token).
   auto minted = test::runCommand({HeraldProcess::binary(), "token", "--user", "alice", "--secret", "test-secret"}, 10s);
   ASSERT_EQ(minted.exitCode, 0) << minted.err;
   Recorder a;
-  Options o = a.options(server_->wsUrl());
+  Options o = options(a);
   o.token = minted.out.substr(0, minted.out.find('\n'));
   Client c(o);
   c.connect();
@@ -387,9 +280,9 @@ TEST_F(HeraldClientTest, TerminalDisconnectCodeStopsReconnecting) {
   EXPECT_EQ(c.state(), State::Disconnected);
 }
 
-TEST_F(HeraldClientTest, AnswersPingsAndDetectsASilentServer) {
+TEST_P(HeraldClientTest, AnswersPingsAndDetectsASilentServer) {
   Recorder a;
-  Options o = a.options(server_->wsUrl());
+  Options o = options(a);
   // The server checks its sessions once a second (ClientProtocol::sweep) and
   // pings those whose last ping is 2 s old, so its pings come 2 to 3 s apart
   // (3 s when a sweep runs a millisecond early) plus scheduling delay. A
@@ -419,57 +312,12 @@ TEST_F(HeraldClientTest, AnswersPingsAndDetectsASilentServer) {
   ASSERT_TRUE(a.waitFor([&] { return a.connected == 2; }, 15s)) << server_->log();
 }
 
-TEST_F(HeraldClientTest, CommandsFailWhenDisconnected) {
+TEST_P(HeraldClientTest, CommandsFailWhenDisconnected) {
   Recorder a;
-  Client c(a.options(server_->wsUrl()));
+  Client c(options(a));
   auto r = c.publish("chat:x", "{}").get();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->code, error_code::ClientClosed);
-}
-
-// --- the command-line tools ----------------------------------------------------
-
-TEST_F(HeraldClientTest, SubAndPubCommands) {
-  const std::string bin = HeraldProcess::binary();
-  auto sub = std::async(std::launch::async, [&] {
-    return test::runCommand({bin, "sub", "chat:cli", "--url", server_->wsUrl(), "--count", "2"}, 20s);
-  });
-  // Wait until the subscriber is there.
-  ApiClient api(server_->apiUrl(), kApiKey);
-  bool present = false;
-  for (int i = 0; i < 100 && !present; ++i) {
-    auto r = api.call("presence_stats", R"({"channel":"chat:cli"})");
-    present = r.ok() && r.value.find("\"num_clients\":1") != std::string::npos;
-    if (!present) std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_TRUE(present);
-
-  auto p1 = test::runCommand({bin, "pub", "chat:cli", R"({"a":1})", "--url", server_->apiUrl(), "--api-key", kApiKey}, 10s);
-  EXPECT_EQ(p1.exitCode, 0) << p1.err;
-  EXPECT_NE(p1.out.find("\"offset\":1"), std::string::npos) << p1.out;
-  auto p2 = test::runCommand({bin, "pub", "chat:cli", R"({"a":2})", "--ws", server_->wsUrl()}, 10s);
-  EXPECT_EQ(p2.exitCode, 0) << p2.err;
-
-  auto s = sub.get();
-  EXPECT_EQ(s.exitCode, 0) << s.err;
-  EXPECT_EQ(s.out.substr(0, s.out.find('\n')), R"({"channel":"chat:cli","offset":1,"data":{"a":1}})");
-  EXPECT_NE(s.out.find(R"("offset":2,"data":{"a":2},"info":{"user":"")"), std::string::npos) << s.out;
-
-  auto bad = test::runCommand({bin, "pub", "chat:cli", "hello", "--url", server_->apiUrl()}, 10s);
-  EXPECT_EQ(bad.exitCode, 2);
-  EXPECT_NE(bad.err.find("not valid JSON"), std::string::npos) << bad.err;
-
-  auto denied = test::runCommand({bin, "sub", "closed:x", "--url", server_->wsUrl()}, 10s);
-  EXPECT_EQ(denied.exitCode, 1);
-  EXPECT_NE(denied.err.find("permission denied"), std::string::npos) << denied.err;
-
-  auto noKey = test::runCommand({bin, "pub", "chat:cli", "{}", "--url", server_->apiUrl()}, 10s);
-  EXPECT_EQ(noKey.exitCode, 1);
-  EXPECT_NE(noKey.err.find("unauthorized"), std::string::npos) << noKey.err;
-
-  auto since = test::runCommand({bin, "sub", "chat:cli", "--url", server_->wsUrl(), "--since", "0", "--count", "2"}, 10s);
-  EXPECT_EQ(since.exitCode, 0) << since.err;
-  EXPECT_EQ(std::count(since.out.begin(), since.out.end(), '\n'), 2);
 }
 
 }  // namespace

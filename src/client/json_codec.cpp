@@ -1,7 +1,9 @@
-#include "codec.hpp"
-
+// The JSON format of the client codec (codec.hpp): commands written with
+// herald_proto's JSON primitives, replies and pushes read with simdjson.
 #include <simdjson.h>
 
+#include "codec.hpp"
+#include "herald/client/http_api.hpp"
 #include "herald/proto/json_writer.hpp"
 
 namespace herald::client::detail {
@@ -127,12 +129,55 @@ void channelOnly(std::string& out, std::uint32_t id, std::string_view method, st
   out += "}}";
 }
 
+class JsonCodec final : public Codec {
+ public:
+  Protocol protocol() const override { return Protocol::Json; }
+  ws::Opcode opcode() const override { return ws::Opcode::Text; }
+  std::string_view subprotocol() const override { return {}; }
+  std::optional<std::string> dataProblem(std::string_view data) const override {
+    auto problem = jsonError(data);
+    if (problem) return "data is not valid JSON: " + *problem;
+    return std::nullopt;
+  }
+
+  void encodeConnect(std::string& out, std::uint32_t id, std::string_view token, std::string_view name,
+                     std::string_view version) const override;
+  void encodeSubscribe(std::string& out, std::uint32_t id, const SubscribeFields& f) const override;
+  void encodeUnsubscribe(std::string& out, std::uint32_t id, std::string_view channel) const override;
+  void encodePublish(std::string& out, std::uint32_t id, std::string_view channel,
+                     std::string_view data) const override;
+  void encodePresence(std::string& out, std::uint32_t id, std::string_view channel) const override;
+  void encodePresenceStats(std::string& out, std::uint32_t id, std::string_view channel) const override;
+  void encodeHistory(std::string& out, std::uint32_t id, std::string_view channel,
+                     const HistoryOptions& o) const override;
+  void encodeRefresh(std::string& out, std::uint32_t id, std::string_view token) const override;
+  // The server's ping is {}, and so is the answer.
+  void encodePong(std::string& out) const override { out += "{}"; }
+
+  // A frame is '\n'-separated lines; blank lines are skipped.
+  std::vector<std::string_view> splitFrame(std::string_view frame, std::string& error) const override;
+  std::optional<ServerMessage> decodeMessage(std::string_view line, std::string& error) const override;
+
+  bool decodeConnectResult(std::string_view body, ConnectResultData& out) const override;
+  bool decodeSubscribeResult(std::string_view body, std::string_view channel,
+                             SubscribeResultData& out) const override;
+  bool decodeRefreshResult(std::string_view body, RefreshResultData& out) const override;
+  bool decodePresenceResult(std::string_view body, PresenceResult& out) const override;
+  bool decodePresenceStatsResult(std::string_view body, PresenceStatsResult& out) const override;
+  bool decodeHistoryResult(std::string_view body, std::string_view channel, HistoryResult& out) const override;
+  bool decodePublication(std::string_view body, std::string_view channel, Publication& out) const override;
+  bool decodeJoinLeave(std::string_view body, ClientInfo& out) const override;
+  bool decodeUnsubscribePush(std::string_view body, UnsubscribePushData& out) const override;
+  bool decodeDisconnectPush(std::string_view body, DisconnectPushData& out) const override;
+  bool decodeMessageData(std::string_view body, std::string& out) const override;
+};
+
 }  // namespace
 
 // --- commands --------------------------------------------------------------
 
-void encodeConnect(std::string& out, std::uint32_t id, std::string_view token, std::string_view name,
-                   std::string_view version) {
+void JsonCodec::encodeConnect(std::string& out, std::uint32_t id, std::string_view token, std::string_view name,
+                   std::string_view version) const {
   beginCommand(out, id, "connect");
   bool comma = false;
   auto field = [&](std::string_view key, std::string_view value) {
@@ -150,7 +195,7 @@ void encodeConnect(std::string& out, std::uint32_t id, std::string_view token, s
   out += "}}";
 }
 
-void encodeSubscribe(std::string& out, std::uint32_t id, const SubscribeFields& f) {
+void JsonCodec::encodeSubscribe(std::string& out, std::uint32_t id, const SubscribeFields& f) const {
   beginCommand(out, id, "subscribe");
   out += "\"channel\":";
   appendJsonString(out, f.channel);
@@ -172,11 +217,11 @@ void encodeSubscribe(std::string& out, std::uint32_t id, const SubscribeFields& 
   out += "}}";
 }
 
-void encodeUnsubscribe(std::string& out, std::uint32_t id, std::string_view channel) {
+void JsonCodec::encodeUnsubscribe(std::string& out, std::uint32_t id, std::string_view channel) const {
   channelOnly(out, id, "unsubscribe", channel);
 }
 
-void encodePublish(std::string& out, std::uint32_t id, std::string_view channel, std::string_view data) {
+void JsonCodec::encodePublish(std::string& out, std::uint32_t id, std::string_view channel, std::string_view data) const {
   beginCommand(out, id, "publish");
   out += "\"channel\":";
   appendJsonString(out, channel);
@@ -185,15 +230,15 @@ void encodePublish(std::string& out, std::uint32_t id, std::string_view channel,
   out += "}}";
 }
 
-void encodePresence(std::string& out, std::uint32_t id, std::string_view channel) {
+void JsonCodec::encodePresence(std::string& out, std::uint32_t id, std::string_view channel) const {
   channelOnly(out, id, "presence", channel);
 }
 
-void encodePresenceStats(std::string& out, std::uint32_t id, std::string_view channel) {
+void JsonCodec::encodePresenceStats(std::string& out, std::uint32_t id, std::string_view channel) const {
   channelOnly(out, id, "presence_stats", channel);
 }
 
-void encodeHistory(std::string& out, std::uint32_t id, std::string_view channel, const HistoryOptions& o) {
+void JsonCodec::encodeHistory(std::string& out, std::uint32_t id, std::string_view channel, const HistoryOptions& o) const {
   beginCommand(out, id, "history");
   out += "\"channel\":";
   appendJsonString(out, channel);
@@ -212,7 +257,7 @@ void encodeHistory(std::string& out, std::uint32_t id, std::string_view channel,
   out += "}}";
 }
 
-void encodeRefresh(std::string& out, std::uint32_t id, std::string_view token) {
+void JsonCodec::encodeRefresh(std::string& out, std::uint32_t id, std::string_view token) const {
   beginCommand(out, id, "refresh");
   out += "\"token\":";
   appendJsonString(out, token);
@@ -221,7 +266,8 @@ void encodeRefresh(std::string& out, std::uint32_t id, std::string_view token) {
 
 // --- messages --------------------------------------------------------------
 
-std::vector<std::string_view> splitFrame(std::string_view frame) {
+std::vector<std::string_view> JsonCodec::splitFrame(std::string_view frame, std::string& error) const {
+  error.clear();
   std::vector<std::string_view> lines;
   while (!frame.empty()) {
     std::size_t nl = frame.find('\n');
@@ -233,7 +279,7 @@ std::vector<std::string_view> splitFrame(std::string_view frame) {
   return lines;
 }
 
-std::optional<ServerMessage> decodeMessage(std::string_view line, std::string& error) {
+std::optional<ServerMessage> JsonCodec::decodeMessage(std::string_view line, std::string& error) const {
   element root;
   if (auto err = parser().parse(line.data(), line.size()).get(root)) {
     error = std::string("malformed JSON from the server: ") + simdjson::error_message(err);
@@ -308,7 +354,7 @@ std::optional<ServerMessage> decodeMessage(std::string_view line, std::string& e
 
 // --- bodies ----------------------------------------------------------------
 
-bool decodeConnectResult(std::string_view body, ConnectResultData& out) {
+bool JsonCodec::decodeConnectResult(std::string_view body, ConnectResultData& out) const {
   Fields f;
   if (!parseObject(body, f.obj)) return false;
   f.str("client", out.client);
@@ -321,7 +367,7 @@ bool decodeConnectResult(std::string_view body, ConnectResultData& out) {
   return f.ok;
 }
 
-bool decodeSubscribeResult(std::string_view body, std::string_view channel, SubscribeResultData& out) {
+bool JsonCodec::decodeSubscribeResult(std::string_view body, std::string_view channel, SubscribeResultData& out) const {
   Fields f;
   if (!parseObject(body, f.obj)) return false;
   f.boolean("expires", out.expires);
@@ -335,7 +381,7 @@ bool decodeSubscribeResult(std::string_view body, std::string_view channel, Subs
   return readPublications(f, channel, out.publications) && f.ok;
 }
 
-bool decodeRefreshResult(std::string_view body, RefreshResultData& out) {
+bool JsonCodec::decodeRefreshResult(std::string_view body, RefreshResultData& out) const {
   Fields f;
   if (!parseObject(body, f.obj)) return false;
   f.boolean("expires", out.expires);
@@ -343,7 +389,7 @@ bool decodeRefreshResult(std::string_view body, RefreshResultData& out) {
   return f.ok;
 }
 
-bool decodePresenceResult(std::string_view body, PresenceResult& out) {
+bool JsonCodec::decodePresenceResult(std::string_view body, PresenceResult& out) const {
   Fields f;
   if (!parseObject(body, f.obj)) return false;
   element e;
@@ -359,7 +405,7 @@ bool decodePresenceResult(std::string_view body, PresenceResult& out) {
   return true;
 }
 
-bool decodePresenceStatsResult(std::string_view body, PresenceStatsResult& out) {
+bool JsonCodec::decodePresenceStatsResult(std::string_view body, PresenceStatsResult& out) const {
   Fields f;
   if (!parseObject(body, f.obj)) return false;
   f.uint("num_clients", out.numClients);
@@ -367,7 +413,7 @@ bool decodePresenceStatsResult(std::string_view body, PresenceStatsResult& out) 
   return f.ok;
 }
 
-bool decodeHistoryResult(std::string_view body, std::string_view channel, HistoryResult& out) {
+bool JsonCodec::decodeHistoryResult(std::string_view body, std::string_view channel, HistoryResult& out) const {
   Fields f;
   if (!parseObject(body, f.obj)) return false;
   f.str("epoch", out.epoch);
@@ -375,13 +421,13 @@ bool decodeHistoryResult(std::string_view body, std::string_view channel, Histor
   return readPublications(f, channel, out.publications) && f.ok;
 }
 
-bool decodePublication(std::string_view body, std::string_view channel, Publication& out) {
+bool JsonCodec::decodePublication(std::string_view body, std::string_view channel, Publication& out) const {
   element root;
   if (parser().parse(body.data(), body.size()).get(root)) return false;
   return readPublication(root, channel, out);
 }
 
-bool decodeJoinLeave(std::string_view body, ClientInfo& out) {
+bool JsonCodec::decodeJoinLeave(std::string_view body, ClientInfo& out) const {
   Fields f;
   if (!parseObject(body, f.obj)) return false;
   element info;
@@ -389,7 +435,7 @@ bool decodeJoinLeave(std::string_view body, ClientInfo& out) {
   return readClientInfo(info, out);
 }
 
-bool decodeUnsubscribePush(std::string_view body, UnsubscribePushData& out) {
+bool JsonCodec::decodeUnsubscribePush(std::string_view body, UnsubscribePushData& out) const {
   Fields f;
   if (!parseObject(body, f.obj)) return false;
   f.uint("code", out.code);
@@ -397,7 +443,7 @@ bool decodeUnsubscribePush(std::string_view body, UnsubscribePushData& out) {
   return f.ok;
 }
 
-bool decodeDisconnectPush(std::string_view body, DisconnectPushData& out) {
+bool JsonCodec::decodeDisconnectPush(std::string_view body, DisconnectPushData& out) const {
   Fields f;
   if (!parseObject(body, f.obj)) return false;
   f.uint("code", out.code);
@@ -406,11 +452,16 @@ bool decodeDisconnectPush(std::string_view body, DisconnectPushData& out) {
   return f.ok;
 }
 
-bool decodeMessageData(std::string_view body, std::string& out) {
+bool JsonCodec::decodeMessageData(std::string_view body, std::string& out) const {
   Fields f;
   if (!parseObject(body, f.obj)) return false;
   f.raw("data", out);
   return true;
+}
+
+const Codec& jsonCodec() {
+  static const JsonCodec codec;
+  return codec;
 }
 
 }  // namespace herald::client::detail
