@@ -318,12 +318,38 @@ def proto_protobuf_seeds():
     }
 
 
+def client_replies_seeds():
+    """What a server sends the C++ client: the first byte picks the format
+    (0 JSON, 1 Protobuf), the rest is one WebSocket message."""
+    info = pb_bytes(1, b"alice") + pb_bytes(2, b"c1")
+    pub = pb_bytes(4, b'{"text":"hi"}') + pb_bytes(5, info) + pb_varint(6, 7) + pb_bytes(7, pb_bytes(1, b"k") + pb_bytes(2, b"v"))
+    push_pub = pb_bytes(4, pb_bytes(2, b"chat") + pb_bytes(4, pub))
+    connect = pb_varint(1, 1) + pb_bytes(5, pb_bytes(1, b"client-id") + pb_bytes(2, b"0.1") + pb_varint(7, 25) + pb_varint(8, 1))
+    subscribe = pb_varint(1, 2) + pb_bytes(6, pb_varint(3, 1) + pb_bytes(6, b"ep") + pb_bytes(7, pub) + pb_varint(8, 1) +
+                                           pb_varint(9, 7))
+    history = pb_varint(1, 3) + pb_bytes(11, pb_bytes(1, pub) + pb_bytes(2, b"ep") + pb_varint(3, 7))
+    presence = pb_varint(1, 4) + pb_bytes(9, pb_bytes(1, pb_bytes(1, b"c1") + pb_bytes(2, info)))
+    error = pb_varint(1, 5) + pb_bytes(2, pb_varint(1, 103) + pb_bytes(2, b"permission denied"))
+    join = pb_bytes(4, pb_bytes(2, b"chat") + pb_bytes(5, pb_bytes(1, info)))
+    unsub = pb_bytes(4, pb_bytes(2, b"chat") + pb_bytes(7, pb_varint(2, 2500) + pb_bytes(3, b"insufficient state")))
+    return {
+        "json_connect": b"\x00" + b'{"id":1,"connect":{"client":"c","version":"0.1","ping":25,"pong":true}}',
+        "json_batch": b"\x00" + b'{"push":{"channel":"chat","pub":{"data":{"text":"hi"},"info":{"user":"alice","client":"c1"},'
+                      b'"offset":7,"tags":{"k":"v"}}}}\n{"id":2,"error":{"code":103,"message":"permission denied"}}\n{}',
+        "json_history": b"\x00" + b'{"id":3,"history":{"publications":[{"data":1,"offset":1}],"epoch":"ep","offset":1}}',
+        "pb_connect": b"\x01" + field(connect),
+        "pb_batch": b"\x01" + field(push_pub) + field(subscribe) + field(history) + field(presence) + field(error),
+        "pb_pushes": b"\x01" + field(join) + field(unsub) + b"\x00",
+        "pb_truncated": b"\x01" + field(push_pub)[:-3],
+    }
+
+
 def main():
     targets = {"http_request": http_seeds(), "handshake": handshake_seeds(),
                "frame": frame_seeds(), "utf8": utf8_seeds(),
                "inflate": inflate_seeds(), "deflate_negotiation": deflate_negotiation_seeds(),
                "handshake_response": handshake_response_seeds(), "node_messages": node_message_seeds(),
-               "proto_protobuf": proto_protobuf_seeds()}
+               "proto_protobuf": proto_protobuf_seeds(), "client_replies": client_replies_seeds()}
     for target, seeds in targets.items():
         out = os.path.join(HERE, "corpus", target)
         shutil.rmtree(out, ignore_errors=True)
