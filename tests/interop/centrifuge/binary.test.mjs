@@ -14,6 +14,7 @@ import {
   api, apiOk, baseConfig, collect, connectClient, dec, disconnectAll, enc, loadBuild, makeToken, startHerald, until,
   untilCount, waitFor,
 } from './herald.mjs';
+import { RedisServer } from '../../support/redis_server.mjs';
 
 const CONFIG = baseConfig() + `
 [[namespace]]
@@ -201,5 +202,48 @@ describe('binary data', () => {
     await until(() => pb.s.pubs.length === 2, { what: 'both publications at the Protobuf build' });
     assert.deepEqual(bytesOf(pb.s.pubs[0].data), NOT_UTF8);
     assert.equal(js.c.state, 'connected');
+  });
+});
+
+// Nodes sharing Redis: bytes cross nodes unchanged (Redis strings and the
+// node codec are binary-safe), each node encodes for the formats its own
+// clients speak, and the JSON refusal happens on the node of the JSON client.
+describe('binary data across nodes sharing Redis', () => {
+  let redis;
+  const nodes = [];
+  before(async () => {
+    await loadBuild('json');
+    await loadBuild('protobuf');
+    redis = await new RedisServer().start();
+    for (const name of ['b1', 'b2']) {
+      nodes.push(await startHerald(CONFIG + `
+[server]
+node_name = "${name}"
+
+[engine]
+type = "redis"
+redis_addresses = ["${redis.address}"]
+`));
+    }
+  });
+  after(async () => {
+    disconnectAll();
+    for (const n of nodes) await n.dispose();
+    await redis?.dispose();
+  });
+
+  test('a Protobuf publication on one node reaches a Protobuf subscriber on the other byte-exact, and its JSON subscriber gets 3506', async () => {
+    const ch = fresh('nodes');
+    const far = await subscriber(nodes[1], 'protobuf', 'far', ch);
+    const js = await subscriber(nodes[1], 'json', 'jsn', ch);
+    const near = await subscriber(nodes[0], 'protobuf', 'near', ch);
+    const jsGone = waitFor(js.c, 'disconnected');
+    await near.s.publish(NOT_UTF8);
+    await untilCount(far.s.pubs, 1, 'the publication on the far node');
+    assert.deepEqual(bytesOf(far.s.pubs[0].data), NOT_UTF8);
+    assert.equal(far.s.pubs[0].offset, 1);
+    await refused(js.c, jsGone);
+    const h = await far.s.history({ limit: 10 });
+    assert.deepEqual(h.publications.map((p) => bytesOf(p.data)), [NOT_UTF8]);
   });
 });
