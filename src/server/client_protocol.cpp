@@ -84,7 +84,7 @@ void ClientProtocol::onOpen(WebSocket& ws) {
   LoopState& L = loopState(ws.loopIndex());
   auto s = std::make_unique<Session>();
   s->ws = &ws;
-  // The subprotocol the SDKs send, or the query parameter (upgradeFormat).
+  // The subprotocol the SDKs send, or the query parameter (b.upgrade above).
   const auto* fromQuery = std::any_cast<proto::Format>(&ws.userData());
   if (ws.subprotocol() == proto::kProtobufSubprotocol || (fromQuery && *fromQuery == proto::Format::Protobuf))
     s->format = proto::Format::Protobuf;
