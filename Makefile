@@ -2,7 +2,7 @@
 # Everything here drives CMake presets (CMakePresets.json); see README.md.
 
 JOBS ?= $(shell nproc)
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 30
 PORT ?= 8080
 CTEST = ctest --output-on-failure --timeout 600 -j $(JOBS)
 
