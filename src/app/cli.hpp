@@ -19,5 +19,7 @@ void addServeCommand(CLI::App& app, std::function<int()>& action);
 void addTokenCommand(CLI::App& app, std::function<int()>& action);
 void addSubCommand(CLI::App& app, std::function<int()>& action);
 void addPubCommand(CLI::App& app, std::function<int()>& action);
+void addGenconfigCommand(CLI::App& app, std::function<int()>& action);
+void addChecktokenCommand(CLI::App& app, std::function<int()>& action);
 
 }  // namespace herald::cli

@@ -1,6 +1,5 @@
 #include "auth_gate.hpp"
 
-#include "herald/auth/token_verifier.hpp"
 
 namespace herald::server {
 
@@ -8,14 +7,18 @@ struct AuthGate::Impl {
   std::optional<auth::TokenVerifier> verifier;
 };
 
+auth::VerifierConfig verifierConfig(const ServerConfig& c) {
+  return {.hmacSecret = c.tokenHmacSecret,
+          .rsaPublicKey = c.tokenRsaPublicKey,
+          .ecdsaPublicKey = c.tokenEcdsaPublicKey,
+          .audience = c.tokenAudience,
+          .issuer = c.tokenIssuer};
+}
+
 AuthGate::AuthGate(const ServerConfig& c) : impl_(std::make_unique<Impl>()) {
   if (c.tokenHmacSecret.empty() && c.tokenRsaPublicKey.empty() && c.tokenEcdsaPublicKey.empty()) return;
   try {
-    impl_->verifier.emplace(auth::VerifierConfig{.hmacSecret = c.tokenHmacSecret,
-                                                 .rsaPublicKey = c.tokenRsaPublicKey,
-                                                 .ecdsaPublicKey = c.tokenEcdsaPublicKey,
-                                                 .audience = c.tokenAudience,
-                                                 .issuer = c.tokenIssuer});
+    impl_->verifier.emplace(verifierConfig(c));
   } catch (const std::exception& e) {
     throw ConfigError(std::string("[client] token keys: ") + e.what());
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "herald/auth/token_verifier.hpp"
 
 namespace herald::server {
 
@@ -39,6 +40,9 @@ struct TokenResult {
   TokenVerdict verdict = TokenVerdict::Invalid;
   std::string reason{};  // for the log: why it was refused
 };
+
+// The verifier's keys and claim checks, as the configuration sets them.
+auth::VerifierConfig verifierConfig(const ServerConfig& config);
 
 class AuthGate {
  public:
