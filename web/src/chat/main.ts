@@ -13,7 +13,8 @@ import type { Room } from './room';
 import { RoomDirectory } from './rooms';
 import { TypingIndicator, TypingSender } from './typing';
 import { askNickname, setupDrawer, showUpload, ui } from './ui';
-import type { ChatData, SideData, TextMessage } from './wire';
+import { Outbox } from './outbox';
+import type { ChatData, SideData } from './wire';
 
 function start(session: Session): void {
   const me = session.user;
@@ -23,6 +24,7 @@ function start(session: Session): void {
   client.on('error', () => {});
 
   const files = new Files();
+  const outbox = new Outbox(client);
   const calls = new Calls(client, me);
   const typing = new TypingIndicator(ui.typing);
   const typingSender = new TypingSender(session.name);
@@ -44,6 +46,7 @@ function start(session: Session): void {
     },
     publication(room, pub, isLive) {
       const data = pub.data as ChatData;
+      if (data?.type === 'text') outbox.delivered(data.mid);
       if (data?.type === 'call-invite') {
         if (isLive) calls.invite(data, pub.info);
         return;
@@ -86,7 +89,7 @@ function start(session: Session): void {
 
   directory.onSelect = (room) => {
     ui.roomTitle.textContent = `# ${room.name}`;
-    ui.pane.replaceChildren(room.list.el);
+    ui.pane.replaceChildren(room.list.el, room.pendingEl);
     typing.clear();
     membersChanged(room);
     wasNearBottom = true;
@@ -113,10 +116,8 @@ function start(session: Session): void {
     if (!room || !text.trim()) return;
     ui.messageInput.value = '';
     typingSender.reset();
-    room.chat.publish({ type: 'text', text, ts: Date.now() } satisfies TextMessage).catch((err) => {
-      ui.messageInput.value = text; // not sent: give it back
-      ui.notice.textContent = `Not sent: ${err.message ?? 'the server did not answer'}`;
-    });
+    outbox.send(room, text); // shown at once as pending; sent when connected
+    toBottom();
   });
 
   ui.fileInput.addEventListener('change', async () => {

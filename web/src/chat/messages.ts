@@ -24,6 +24,7 @@ export class MessageList {
   readonly el = h('ol', { class: 'messages', testid: 'message-list' });
   private entries: Entry[] = [];
   private offsets = new Set<number>();
+  private mids = new Set<string>(); // messages' own ids (outbox.ts): one shown per id
   private systemSeq = 0;
   oldest = 0; // the smallest offset seen, 0 before any
   newest = 0;
@@ -33,10 +34,16 @@ export class MessageList {
   }
 
   // Adds a publication (render returns null for ones not shown, such as call
-  // invites; they still count as seen). Returns false if already seen.
+  // invites; they still count as seen). Returns false if already seen: its
+  // offset, or the message id it carries (a message its sender sent again).
   add(pub: Pub, render: (pub: Pub) => HTMLElement | null): boolean {
     if (this.offsets.has(pub.offset)) return false;
     this.offsets.add(pub.offset);
+    const mid = pub.data?.mid;
+    if (typeof mid === 'string') {
+      if (this.mids.has(mid)) return false;
+      this.mids.add(mid);
+    }
     if (!this.oldest || pub.offset < this.oldest) this.oldest = pub.offset;
     if (pub.offset > this.newest) this.newest = pub.offset;
     const el = render(pub);
@@ -56,6 +63,7 @@ export class MessageList {
   clear(): void {
     this.entries = [];
     this.offsets.clear();
+    this.mids.clear();
     this.oldest = this.newest = 0;
     this.el.replaceChildren();
   }

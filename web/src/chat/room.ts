@@ -2,6 +2,7 @@
 // recovered by the SDK after a reconnect), its live:<room> side channel,
 // the list of its messages and the count of unread ones.
 import type { Centrifuge, ClientInfo, Subscription } from 'centrifuge';
+import { h } from '../shared/dom';
 import { MessageList, type Pub } from './messages';
 import { chatChannel, sideChannel } from './wire';
 
@@ -22,6 +23,8 @@ export interface RoomEvents {
 
 export class Room {
   readonly list = new MessageList();
+  // Messages of this user on their way (outbox.ts), shown after the list.
+  readonly pendingEl = h('ol', { class: 'messages pending-list', testid: 'pending-list' });
   readonly chat: Subscription;
   readonly side: Subscription;
   readonly members = new Map<string, ClientInfo>(); // by client id

@@ -12,7 +12,9 @@
 
 export interface RoomCreated { type: 'room'; name: string }
 
-export interface TextMessage { type: 'text'; text: string; ts: number }
+// `mid`: an id the sender makes, so a message sent again after a lost
+// acknowledgement is shown once (outbox.ts).
+export interface TextMessage { type: 'text'; text: string; ts: number; mid?: string }
 
 // Sent after the file's chunks, so a member that sees it knows the id.
 export interface FileMessage {
