@@ -72,7 +72,7 @@ std::string Metrics::render(const Snapshot& s) const {
   metric(out, "herald_api_requests_total", "counter", "Server HTTP API requests.", get(apiRequests));
   metric(out, "herald_history_commits_total", "counter", "History store commits (each may hold many publications).",
          get(historyCommits));
-  commitLatency.render(out, "herald_history_commit_seconds", "Time from a history append to its commit.");
+  commitLatency.render(out, "herald_history_commit_seconds", "Time the history store's COMMIT of one batch of appends took (its fsync, with synchronous=FULL).");
   metric(out, "herald_history_store_damaged", "gauge",
          "1 when the history database was found damaged, at start-up or since (see the log and docs/operations.md).",
          s.historyStoreDamaged ? 1 : 0);
