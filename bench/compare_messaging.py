@@ -21,7 +21,8 @@ bench/peers/socketio/load.mjs (socket.io-client, same shape and checks) for
 Socket.IO. Server CPU per million deliveries comes from /proc/PID/stat over
 the measured window (the load tool reads it); this script also samples the
 load process's and the server's CPU from /proc every 0.2 s to say which core
-ran out. Every round runs each scenario against every server in turn
+ran out, and the machine's other busy time (from /proc/stat: another
+user's work, or kernel time charged to neither) as a noise figure. Every round runs each scenario against every server in turn
 (A B C D E, A B C D E, ...); `uptime`'s load average is recorded before each
 round and cell.
 
@@ -189,30 +190,40 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds():
+    """CPU seconds all cores spent busy (everything but idle and iowait), from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 class Sampler(threading.Thread):
-    """CPU seconds of the load process and the server, every 0.2 s."""
+    """CPU seconds of the load process, the server and the whole machine, every 0.2 s."""
 
     def __init__(self, load_pid, server_pid):
         super().__init__(daemon=True)
         self.load_pid, self.server_pid = load_pid, server_pid
-        self.samples = []  # (monotonic, load cpu, server cpu)
+        self.samples = []  # (monotonic, load cpu, server cpu, machine busy cpu)
         self.done = threading.Event()
 
     def run(self):
         while not self.done.is_set():
             load, server = cpu_seconds(self.load_pid), cpu_seconds(self.server_pid)
             if load is not None and server is not None:
-                self.samples.append((time.monotonic(), load, server))
+                self.samples.append((time.monotonic(), load, server, machine_busy_seconds()))
             self.done.wait(0.2)
 
     def percent(self, start, end):
-        """CPU use of (load, server) between two monotonic times, % of a core."""
+        """CPU use of (load, server, everything else on the machine) between two
+        monotonic times, % of a core. "Everything else" is the noise: another
+        user's work, and kernel time not charged to either process."""
         inside = [s for s in self.samples if start <= s[0] <= end]
         if len(inside) < 2:
-            return None, None
+            return None, None, None
         a, b = inside[0], inside[-1]
         wall = b[0] - a[0]
-        return round(100 * (b[1] - a[1]) / wall, 1), round(100 * (b[2] - a[2]) / wall, 1)
+        load, server, busy = (b[i] - a[i] for i in (1, 2, 3))
+        return tuple(round(100 * v / wall, 1) for v in (load, server, busy - load - server))
 
 
 def load_command(server, kind, subscribers, extra, tools, a):
@@ -254,8 +265,12 @@ def run_cell(name, scenario, tools, a):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 out, err = proc.communicate()
-            sampler.done.set()
-            sampler.join()
+            finally:
+                if proc.poll() is None:  # interrupted: the load goes with us
+                    proc.kill()
+                    proc.wait()
+                sampler.done.set()
+                sampler.join()
         finally:
             server.stop()
     try:
@@ -269,10 +284,10 @@ def run_cell(name, scenario, tools, a):
     if kind == "fanout":
         # The measured window, as the load tool reports it: after connecting and the warm-up.
         start = started + m.get("connect_seconds", 0) + a.warmup
-        load_pct, server_pct = sampler.percent(start, start + m.get("measured_seconds", a.seconds))
+        load_pct, server_pct, other_pct = sampler.percent(start, start + m.get("measured_seconds", a.seconds))
         lat = report.get("latency", {})
         cell.update(delivered=m.get("delivered_per_second"), cpu=m.get("server_cpu_seconds_per_million_deliveries"),
-                    server_pct=m.get("server_cpu_percent", server_pct), load_pct=load_pct,
+                    server_pct=m.get("server_cpu_percent", server_pct), load_pct=load_pct, other_pct=other_pct,
                     p50=lat.get("p50_us"), p99=lat.get("p99_us"))
     else:
         cell.update(rss=m.get("server_rss_bytes_per_connection"), opened=m.get("connections_opened"),
@@ -304,7 +319,8 @@ def limiter(cells):
     votes = []
     for c in cells:
         s, l = c.get("server_pct") or 0, c.get("load_pct") or 0
-        votes.append("server core" if s >= 90 else "load core" if l >= 90 else "neither (window)")
+        votes.append("both cores" if s >= 90 and l >= 90 else "server core" if s >= 90 else
+                     "load core" if l >= 90 else "neither core (the window)")
     return max(set(votes), key=votes.count) if votes else "n/a"
 
 
@@ -315,9 +331,9 @@ def print_tables(results, scenarios, servers, a):
         by = {s: [c for c in results if c["scenario"] == sc and c["server"] == s and "error" not in c] for s in servers}
         if kind == "fanout":
             print("| server | delivered/s | p50 latency (ms) | p99 latency (ms) | server CPU s per 1M deliveries "
-                  "| server CPU % | load CPU % | limited by | Herald/peer delivered/s | Herald/peer deliveries per "
+                  "| server CPU % | load CPU % | other CPU % | limited by | Herald/peer delivered/s | Herald/peer deliveries per "
                   "CPU-s | checks |")
-            print("|---|---|---|---|---|---|---|---|---|---|---|")
+            print("|---|---|---|---|---|---|---|---|---|---|---|---|")
             for s in servers:
                 cs = by[s]
                 if not cs:
@@ -335,7 +351,7 @@ def print_tables(results, scenarios, servers, a):
                       f"{fmt([c['p50'] / 1000 if c['p50'] else None for c in cs], 2)} | "
                       f"{fmt([c['p99'] / 1000 if c['p99'] else None for c in cs], 2)} | "
                       f"{fmt([c['cpu'] for c in cs], 3)} | {fmt([c['server_pct'] for c in cs])} | "
-                      f"{fmt([c['load_pct'] for c in cs])} | {limiter(cs)} | {ratio_rate} | {ratio_cpu} | "
+                      f"{fmt([c['load_pct'] for c in cs])} | {fmt([c['other_pct'] for c in cs])} | {limiter(cs)} | {ratio_rate} | {ratio_cpu} | "
                       f"{'all passed' if all(c['ok'] for c in cs) else 'FAILED: ' + '; '.join(sum((c['failures'] for c in cs), []))} |")
         else:
             print("| server | clients subscribed | server RSS per client, all subscribed (bytes) | "
@@ -368,6 +384,10 @@ def print_tables(results, scenarios, servers, a):
             print(f"- {c['scenario']}, {c['server']}: `{c['command']}`")
 
 
+def interrupted(*_):
+    raise KeyboardInterrupt
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
@@ -381,6 +401,8 @@ def main():
     ap.add_argument("--centrifugo", default=None, help="default: what bench/peers/centrifugo/install.sh built")
     ap.add_argument("--out", help="write every cell's raw report here (JSON)")
     a = ap.parse_args()
+    # SIGTERM unwinds like ^C, so the running server and load are stopped.
+    signal.signal(signal.SIGTERM, interrupted)
     scenarios, servers = a.scenarios.split(","), a.servers.split(",")
     for s in scenarios:
         if s not in SCENARIOS:
@@ -415,7 +437,7 @@ def main():
                     elif SCENARIOS[sc][0] == "fanout":
                         desc = (f"{cell['delivered'] or 0:>11,.0f}/s p50 {(cell['p50'] or 0) / 1000:7.2f} ms "
                                 f"p99 {(cell['p99'] or 0) / 1000:7.2f} ms cpu/M {cell['cpu']} "
-                                f"server {cell['server_pct']}% load {cell['load_pct']}%")
+                                f"server {cell['server_pct']}% load {cell['load_pct']}% other {cell['other_pct']}%")
                     else:
                         desc = f"{cell['opened']} clients, {cell['rss']} B/client (end {cell.get('rss_end')})"
                     ok = "" if cell.get("ok") else " CHECK FAILED " + "; ".join(cell.get("failures", []))
