@@ -24,7 +24,7 @@ load process's and the server's CPU from /proc every 0.2 s to say which core
 ran out, and the machine's other busy time (from /proc/stat: another
 user's work, or kernel time charged to neither) as a noise figure. This
 machine is shared: before each cell the script waits for the machine to be
-quiet (--quiet-below), and a fan-out cell whose other busy time passed
+quiet (--quiet-below, --quiet-for), and a fan-out cell whose other busy time passed
 --max-other is discarded and run again (at most --retries times; the last
 run is kept whatever it shows, and the table's "other CPU %" says so).
 Every round runs each scenario against every server in turn
@@ -402,18 +402,25 @@ def log_cell(r, sc, s, cell):
     print(f"  [{r + 1}] {sc:12} {s:16} load {cell['loadavg']:5.2f}  {desc}{ok}", file=sys.stderr, flush=True)
 
 
-def wait_quiet(below, patience):
-    """Waits until the machine, with none of ours running, is busy less than
-    `below` % of a core over 2 s; gives up after `patience` s. Returns the
-    last busy figure (% of a core)."""
+def wait_quiet(below, patience, quiet_for):
+    """Waits until the machine, with none of ours running, has been busy less
+    than `below` % of a core in every 2 s for `quiet_for` s in a row (a test
+    suite's pauses between tests are shorter); gives up after `patience` s.
+    Returns the busy figure of the last 2 s (% of a core)."""
     deadline = time.monotonic() + patience
+    quiet_since = last_said = time.monotonic()
+    said = False
     while True:
         a, t0 = machine_busy_seconds(), time.monotonic()
         time.sleep(2)
         busy = round(100 * (machine_busy_seconds() - a) / (time.monotonic() - t0), 1)
-        if busy < below or time.monotonic() > deadline:
+        if busy >= below:
+            quiet_since = time.monotonic()
+            if not said or time.monotonic() - last_said > 60:
+                print(f"      machine busy {busy}% of a core: waiting for quiet", file=sys.stderr, flush=True)
+                said, last_said = True, time.monotonic()
+        if time.monotonic() - quiet_since >= quiet_for or time.monotonic() > deadline:
             return busy
-        print(f"      machine busy {busy}% of a core: waiting for quiet", file=sys.stderr, flush=True)
 
 
 def interrupted(*_):
@@ -434,7 +441,8 @@ def main():
     ap.add_argument("--out", help="write every cell's raw report here (JSON)")
     ap.add_argument("--quiet-below", type=float, default=10,
                     help="before each cell, wait until the machine is busy less than this %% of a core")
-    ap.add_argument("--quiet-wait", type=float, default=300, help="... for at most this many seconds")
+    ap.add_argument("--quiet-for", type=float, default=10, help="... for this many seconds in a row")
+    ap.add_argument("--quiet-wait", type=float, default=1800, help="... waiting at most this many seconds")
     ap.add_argument("--max-other", type=float, default=15,
                     help="fan-out: rerun a cell whose other CPU (not server, not load) passed this %% of a core")
     ap.add_argument("--retries", type=int, default=3, help="... at most this many times")
@@ -469,7 +477,7 @@ def main():
                 for s in servers:
                     discarded = []
                     while True:
-                        quiet = wait_quiet(a.quiet_below, a.quiet_wait)
+                        quiet = wait_quiet(a.quiet_below, a.quiet_wait, a.quiet_for)
                         cell = run_cell(s, sc, tools, a)
                         cell.update(round=r + 1, quiet_before=quiet)
                         log_cell(r, sc, s, cell)
