@@ -9,6 +9,9 @@ would pick instead of Herald, in one run, so the ratios mean something.
 
 Servers (a fresh process for every cell, pinned to core 0 with `taskset -c 0`,
 one thread of work each):
+  engine                   the raw engine's examples/broadcast --threads 1 (fan-out
+                           only, `herald bench` without --protocol): issue 18's
+                           "messaging fan-out at least 0.9x the raw engine's"
   herald-json, herald-pb   `herald serve --threads 1`, CONFIG_HERALD below; the
                            load speaks the Centrifugo protocol in JSON or Protobuf
   centrifugo-json, -pb     Centrifugo v6 (bench/peers/centrifugo/install.sh),
@@ -91,10 +94,10 @@ def centrifugo_config(port):
     }
 
 
-SERVERS = ["herald-json", "herald-pb", "centrifugo-json", "centrifugo-pb", "socketio"]
+SERVERS = ["engine", "herald-json", "herald-pb", "centrifugo-json", "centrifugo-pb", "socketio"]
 FORMAT = {"herald-json": "json", "herald-pb": "protobuf", "centrifugo-json": "json", "centrifugo-pb": "protobuf"}
 # Which Herald cell each peer is compared with.
-HERALD_FOR = {"centrifugo-json": "herald-json", "centrifugo-pb": "herald-pb", "socketio": "herald-json"}
+HERALD_FOR = {"engine": "herald-json", "centrifugo-json": "herald-json", "centrifugo-pb": "herald-pb", "socketio": "herald-json"}
 
 SCENARIOS = {
     # name: (kind, subscribers, extra fan-out args)
@@ -127,7 +130,10 @@ class Server:
         self.proc = None
         self.url = None
         env = dict(os.environ)
-        if name.startswith("herald"):
+        if name == "engine":
+            self._start([tools["broadcast"], "--port", "0", "--threads", "1"], env, announces=True)
+            self.url = f"ws://127.0.0.1:{self.port}/"
+        elif name.startswith("herald"):
             cmd = [tools["herald"], "serve", "--config", tools["herald_config"], "--port", "0", "--threads", "1",
                    "--data-dir", os.path.join(tmp, "herald-data"), "--log-level", "warn"]
             self._start(cmd, env, announces=True)
@@ -228,12 +234,16 @@ class Sampler(threading.Thread):
         a, b = inside[0], inside[-1]
         wall = b[0] - a[0]
         load, server, busy = (b[i] - a[i] for i in (1, 2, 3))
-        return tuple(round(100 * v / wall, 1) for v in (load, server, busy - load - server))
+        # Sampling three counters at slightly different instants can make the
+        # difference a little negative on a quiet machine: that is 0.
+        return tuple(round(100 * v / wall, 1) for v in (load, server, max(0.0, busy - load - server)))
 
 
 def load_command(server, kind, subscribers, extra, tools, a):
     if server.name == "socketio":
         cmd = ["node", os.path.join(SOCKETIO_DIR, "load.mjs"), kind, "--url", server.url, "-c", str(subscribers)]
+    elif server.name == "engine":
+        cmd = [tools["herald"], "bench", kind, "--url", server.url, "-c", str(subscribers), "-t", "1", "-q"]
     else:
         cmd = [tools["herald"], "bench", kind, "--protocol", "centrifugo", "--format", FORMAT[server.name],
                "--url", server.url, "-c", str(subscribers), "-t", "1", "-q"]
@@ -437,6 +447,8 @@ def main():
     ap.add_argument("--servers", default=",".join(SERVERS))
     ap.add_argument("--herald", default=os.environ.get("HERALD_BIN", os.path.join(ROOT, "build", "release", "src",
                                                                                    "app", "herald")))
+    ap.add_argument("--broadcast", default=os.environ.get("HERALD_BROADCAST_BIN", os.path.join(
+        ROOT, "build", "release", "examples", "broadcast")), help="the raw engine's examples/broadcast")
     ap.add_argument("--centrifugo", default=None, help="default: what bench/peers/centrifugo/install.sh built")
     ap.add_argument("--out", help="write every cell's raw report here (JSON)")
     ap.add_argument("--quiet-below", type=float, default=10,
@@ -456,7 +468,7 @@ def main():
     for s in servers:
         if s not in SERVERS:
             raise SystemExit(f"unknown server {s}; known: {', '.join(SERVERS)}")
-    tools = {"herald": a.herald}
+    tools = {"herald": a.herald, "broadcast": a.broadcast}
     if any(s.startswith("centrifugo") for s in servers):
         tools["centrifugo"] = a.centrifugo or subprocess.run(
             [os.path.join(HERE, "peers", "centrifugo", "install.sh")], check=True, capture_output=True,
@@ -475,6 +487,8 @@ def main():
             print(f"round {r + 1}/{a.rounds}: uptime load average {os.getloadavg()}", file=sys.stderr, flush=True)
             for sc in scenarios:
                 for s in servers:
+                    if s == "engine" and SCENARIOS[sc][0] != "fanout":
+                        continue  # the raw engine has no channels to subscribe to
                     discarded = []
                     while True:
                         quiet = wait_quiet(a.quiet_below, a.quiet_wait, a.quiet_for)
