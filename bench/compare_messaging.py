@@ -329,6 +329,14 @@ def fmt(values, digits=0):
     return f"{statistics.median(values):,.{digits}f} ({min(values):,.{digits}f}–{max(values):,.{digits}f})"
 
 
+def paired(herald, peer, key, herald_over_peer):
+    """The ratio's range over rounds, each round's Herald cell against the same round's peer cell."""
+    h = {c["round"]: c.get(key) for c in herald}
+    ratios = [(h[c["round"]] / c[key] if herald_over_peer else c[key] / h[c["round"]])
+              for c in peer if c.get(key) and h.get(c["round"])]
+    return f"({min(ratios):.2f}–{max(ratios):.2f})" if ratios else ""
+
+
 def limiter(cells):
     """Which side ran out in most rounds: the server's core, the load's, or neither."""
     votes = []
@@ -347,7 +355,7 @@ def print_tables(results, scenarios, servers, a):
         if kind == "fanout":
             print("| server | delivered/s | p50 latency (ms) | p99 latency (ms) | server CPU s per 1M deliveries "
                   "| server CPU % | load CPU % | other CPU % | limited by | Herald/peer delivered/s | Herald/peer deliveries per "
-                  "CPU-s | checks |")
+                  "server CPU-s | checks |")
             print("|---|---|---|---|---|---|---|---|---|---|---|---|")
             for s in servers:
                 cs = by[s]
@@ -359,9 +367,9 @@ def print_tables(results, scenarios, servers, a):
                     hr, pr = med([c["delivered"] for c in by[h]]), med([c["delivered"] for c in cs])
                     hc, pc = med([c["cpu"] for c in by[h]]), med([c["cpu"] for c in cs])
                     if hr and pr:
-                        ratio_rate = f"{hr / pr:.2f} (vs {h})"
+                        ratio_rate = f"{hr / pr:.2f} {paired(by[h], cs, 'delivered', herald_over_peer=True)} (vs {h})"
                     if hc and pc:
-                        ratio_cpu = f"{pc / hc:.2f}"
+                        ratio_cpu = f"{pc / hc:.2f} {paired(by[h], cs, 'cpu', herald_over_peer=False)}"
                 print(f"| {s} | {fmt([c['delivered'] for c in cs])} | "
                       f"{fmt([c['p50'] / 1000 if c['p50'] else None for c in cs], 2)} | "
                       f"{fmt([c['p99'] / 1000 if c['p99'] else None for c in cs], 2)} | "
@@ -382,7 +390,7 @@ def print_tables(results, scenarios, servers, a):
                 if h in by and by[h]:
                     hr, pr = med([c["rss"] for c in by[h]]), med([c["rss"] for c in cs])
                     if hr and pr:
-                        ratio = f"{pr / hr:.1f} (vs {h})"
+                        ratio = f"{pr / hr:.1f} {paired(by[h], cs, 'rss', herald_over_peer=False)} (vs {h})"
                 print(f"| {s} | {fmt([c['opened'] for c in cs])} | {fmt([c['rss'] for c in cs])} | "
                       f"{fmt([c.get('rss_end') for c in cs])} | {ratio} | {fmt([c.get('connect_rate') for c in cs])} | "
                       f"{fmt([c.get('connect_cpu_per_k') for c in cs], 3)} | "
@@ -451,6 +459,7 @@ def main():
         ROOT, "build", "release", "examples", "broadcast")), help="the raw engine's examples/broadcast")
     ap.add_argument("--centrifugo", default=None, help="default: what bench/peers/centrifugo/install.sh built")
     ap.add_argument("--out", help="write every cell's raw report here (JSON)")
+    ap.add_argument("--report", metavar="FILE", help="print the tables of a run saved with --out, run nothing")
     ap.add_argument("--quiet-below", type=float, default=10,
                     help="before each cell, wait until the machine is busy less than this %% of a core")
     ap.add_argument("--quiet-for", type=float, default=10, help="... for this many seconds in a row")
@@ -462,6 +471,13 @@ def main():
     # SIGTERM unwinds like ^C, so the running server and load are stopped.
     signal.signal(signal.SIGTERM, interrupted)
     scenarios, servers = a.scenarios.split(","), a.servers.split(",")
+    if a.report:
+        with open(a.report) as f:
+            saved = json.load(f)
+        cells, args = saved["cells"], argparse.Namespace(**saved["args"])
+        summary(cells, saved["began"], saved["ended"], args)
+        print_tables(cells, args.scenarios.split(","), args.servers.split(","), args)
+        return
     for s in scenarios:
         if s not in SCENARIOS:
             raise SystemExit(f"unknown scenario {s}; known: {', '.join(SCENARIOS)}")
@@ -508,15 +524,20 @@ def main():
     if a.out:
         with open(a.out, "w") as f:
             json.dump({"began": began, "ended": ended, "args": vars(a), "cells": results}, f, indent=1)
+    summary(results, began, ended, a)
+    print_tables(results, scenarios, servers, a)
+
+
+def summary(results, began, ended, a):
     loads = [c["loadavg"] for c in results]
     print(f"Interleaved run {began} – {ended}: {a.rounds} rounds; fan-out {a.seconds:g} s measured after "
           f"{a.warmup:g} s warm-up; idle held {a.idle_hold:g} s. Load average (1 min) before each cell: "
           f"{min(loads):.2f}–{max(loads):.2f}, median {statistics.median(loads):.2f}. Medians with min–max.")
     reruns = sum(len(c.get("discarded", [])) for c in results)
-    print(f"Each cell waited for the machine to be busy less than {a.quiet_below:g}% of a core; {reruns} fan-out "
-          f"cells were discarded and run again because other work took more than {a.max_other:g}% of a core "
+    print(f"Each cell waited for the machine to be busy less than {a.quiet_below:g}% of a core for "
+          f"{a.quiet_for:g} s in a row; {reruns} fan-out "
+          f"cell(s) were discarded and run again because other work took more than {a.max_other:g}% of a core "
           f"during their window (the raw reports, with --out, keep them).")
-    print_tables(results, scenarios, servers, a)
 
 
 if __name__ == "__main__":
