@@ -5,7 +5,15 @@ Issue 18's first slice: the same load against the messaging servers people
 would pick instead of Herald, in one run, so the ratios mean something.
 
     bench/peers/centrifugo/install.sh && bench/peers/socketio/install.sh
-    python3 bench/compare_messaging.py [--rounds 3] [--seconds 5] [--scenarios fanout1k,idle10k]
+    HERALD_BIN=build/release/src/app/herald HERALD_BROADCAST_BIN=build/release/examples/broadcast \
+      python3 bench/compare_messaging.py [--rounds 3] [--seconds 5] [--scenarios fanout1k,idle10k] [--out F]
+    python3 bench/compare_messaging.py --report F      # the tables of a saved run again
+
+Scenarios: fanout1k (1 publisher -> 1,000 subscribers of one channel, 32 B,
+--rate 0 --inflight 8, as bench/server_protocol.py), fanout1k-w64 (the same
+with --inflight 64), fanout10k (1 -> 10,000), idle10k (10,000 clients
+connected and subscribed: server RSS per client, and the connect+subscribe
+rate while opening them).
 
 Servers (a fresh process for every cell, pinned to core 0 with `taskset -c 0`,
 one thread of work each):
@@ -15,7 +23,7 @@ one thread of work each):
   herald-json, herald-pb   `herald serve --threads 1`, CONFIG_HERALD below; the
                            load speaks the Centrifugo protocol in JSON or Protobuf
   centrifugo-json, -pb     Centrifugo v6 (bench/peers/centrifugo/install.sh),
-                           GOMAXPROCS=1, CONFIG_CENTRIFUGO below; same load
+                           GOMAXPROCS=1, centrifugo_config() below; same load
   socketio                 bench/peers/socketio/server.mjs (Node's one thread)
 
 Load, pinned to core 1 (`taskset -c 1`): `herald bench ... --protocol
