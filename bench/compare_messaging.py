@@ -337,12 +337,12 @@ def fmt(values, digits=0):
     return f"{statistics.median(values):,.{digits}f} ({min(values):,.{digits}f}–{max(values):,.{digits}f})"
 
 
-def paired(herald, peer, key, herald_over_peer):
+def paired(herald, peer, key, herald_over_peer, digits=2):
     """The ratio's range over rounds, each round's Herald cell against the same round's peer cell."""
     h = {c["round"]: c.get(key) for c in herald}
     ratios = [(h[c["round"]] / c[key] if herald_over_peer else c[key] / h[c["round"]])
               for c in peer if c.get(key) and h.get(c["round"])]
-    return f"({min(ratios):.2f}–{max(ratios):.2f})" if ratios else ""
+    return f"({min(ratios):.{digits}f}–{max(ratios):.{digits}f})" if ratios else ""
 
 
 def limiter(cells):
@@ -398,7 +398,7 @@ def print_tables(results, scenarios, servers, a):
                 if h in by and by[h]:
                     hr, pr = med([c["rss"] for c in by[h]]), med([c["rss"] for c in cs])
                     if hr and pr:
-                        ratio = f"{pr / hr:.1f} {paired(by[h], cs, 'rss', herald_over_peer=False)} (vs {h})"
+                        ratio = f"{pr / hr:.1f} {paired(by[h], cs, 'rss', herald_over_peer=False, digits=1)} (vs {h})"
                 print(f"| {s} | {fmt([c['opened'] for c in cs])} | {fmt([c['rss'] for c in cs])} | "
                       f"{fmt([c.get('rss_end') for c in cs])} | {ratio} | {fmt([c.get('connect_rate') for c in cs])} | "
                       f"{fmt([c.get('connect_cpu_per_k') for c in cs], 3)} | "
