@@ -5,7 +5,7 @@ connect, while a bystander is probed and under a server-memory bound, and
 must be closed with the documented code. The handshake's subprotocol echo
 and the query-parameter selection are checked first.
 
-Protobuf is written by hand here (varints and fields), so each case is the
+Protobuf is written by hand (tests/support/pb_wire.py), so each case is the
 exact byte string it names.
 """
 import asyncio
@@ -13,6 +13,7 @@ import struct
 import unittest
 
 from hostile_case import HostileCase, RawWebSocket
+from pb_wire import command, delimited, field_bytes, field_varint, varint
 from server_case import API_KEY, SECRET
 
 MiB = 1 << 20
@@ -33,33 +34,6 @@ allow_subscribe_for_client = true
 """
 
 PROTOBUF = "Sec-WebSocket-Protocol: centrifuge-protobuf\r\n"
-
-
-def varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def field_varint(number: int, value: int) -> bytes:
-    return varint(number << 3) + varint(value)
-
-
-def field_bytes(number: int, value: bytes) -> bytes:
-    return varint(number << 3 | 2) + varint(len(value)) + value
-
-
-def delimited(message: bytes) -> bytes:
-    return varint(len(message)) + message
-
-
-def command(cid: int, method_field: int, body: bytes = b"") -> bytes:
-    """Command{id, <method>: body}: 4 connect, 5 subscribe, 11 ping, ..."""
-    return field_varint(1, cid) + field_bytes(method_field, body)
 
 
 CONNECT = delimited(command(1, 4))

@@ -4,7 +4,7 @@ publication once, in order, with its data as published.
 
 The publisher speaks Protobuf and publishes JSON text as bytes, so JSON
 subscribers get it as JSON values and Protobuf subscribers as the same bytes.
-Protobuf is read by hand (varints and fields). The server's
+Protobuf is read and written by hand (tests/support/pb_wire.py). The server's
 herald_websocket_sessions gauge must count each format's connections.
 """
 import asyncio
@@ -14,6 +14,7 @@ import unittest
 import websockets
 
 from herald_client import http
+from pb_wire import command, delimited, field_bytes, fields, messages
 from server_case import API_KEY, SECRET, ServerCase
 
 SUBSCRIBERS_PER_FORMAT = 500
@@ -42,62 +43,8 @@ allow_publish_for_anonymous = true
 """
 
 
-# -- Protobuf by hand -------------------------------------------------------------
-def varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def read_varint(buf: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return value, pos
-
-
-def fields(message: bytes) -> dict[int, list]:
-    """Field number -> values (ints for varints, bytes for length-delimited)."""
-    out: dict[int, list] = {}
-    pos = 0
-    while pos < len(message):
-        tag, pos = read_varint(message, pos)
-        number, wire = tag >> 3, tag & 7
-        if wire == 0:
-            value, pos = read_varint(message, pos)
-        elif wire == 2:
-            n, pos = read_varint(message, pos)
-            value, pos = message[pos:pos + n], pos + n
-        else:
-            raise ValueError(f"wire type {wire}")
-        out.setdefault(number, []).append(value)
-    return out
-
-
-def messages(frame: bytes) -> list[bytes]:
-    out, pos = [], 0
-    while pos < len(frame):
-        n, pos = read_varint(frame, pos)
-        out.append(frame[pos:pos + n])
-        pos += n
-    return out
-
-
-def field_bytes(number: int, value: bytes) -> bytes:
-    return varint(number << 3 | 2) + varint(len(value)) + value
-
-
-def command(cid: int, method_field: int, body: bytes) -> bytes:
-    message = varint(1 << 3) + varint(cid) + field_bytes(method_field, body)
-    return varint(len(message)) + message
+def publish_command(cid: int, channel: str, data: bytes) -> bytes:
+    return delimited(command(cid, 7, field_bytes(1, channel.encode()) + field_bytes(2, data)))
 
 
 class Subscriber:
@@ -110,7 +57,7 @@ class Subscriber:
 
     async def hello(self):
         if self.protobuf:
-            await self.ws.send(command(1, 4, b"") + command(2, 5, field_bytes(1, CHANNEL.encode())))
+            await self.ws.send(delimited(command(1, 4)) + delimited(command(2, 5, field_bytes(1, CHANNEL.encode()))))
         else:
             await self.ws.send('{"id":1,"connect":{}}\n{"id":2,"subscribe":{"channel":"%s"}}' % CHANNEL)
         while 2 not in self.replies:
@@ -180,14 +127,14 @@ class MixedFormatsTest(ServerCase):
 
                 pub = Subscriber(await websockets.connect(url, max_size=None, ping_interval=None,
                                                           subprotocols=["centrifuge-protobuf"]), True)
-                await pub.ws.send(command(1, 4, b""))
+                await pub.ws.send(delimited(command(1, 4)))
                 while 1 not in pub.replies:
                     await pub.read()
                 sent = [json.dumps({"n": n, "text": f"message {n}"}, separators=(",", ":")).encode()
                         for n in range(PUBLICATIONS)]
                 for n, data in enumerate(sent):
                     cid = 10 + n
-                    await pub.ws.send(command(cid, 7, field_bytes(1, CHANNEL.encode()) + field_bytes(2, data)))
+                    await pub.ws.send(publish_command(cid, CHANNEL, data))
                     while cid not in pub.replies:
                         await pub.read()
                     self.assertTrue(pub.replies[cid], f"publish {n} refused")
