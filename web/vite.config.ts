@@ -1,5 +1,6 @@
-// A multi-page build: index.html (the chat, served at /) and dashboard.html
-// (served at /dashboard by herald's clean URLs). `npm run dev` proxies the
+// A multi-page build: index.html (the chat, served at /), dashboard.html
+// and admin.html (served at /dashboard and /admin by herald's clean URLs;
+// /admin only with [admin] enabled). `npm run dev` proxies the
 // server's endpoints to a `make run` server on 127.0.0.1:8080.
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
@@ -14,6 +15,7 @@ export default defineConfig({
       input: {
         chat: resolve(import.meta.dirname, 'index.html'),
         dashboard: resolve(import.meta.dirname, 'dashboard.html'),
+        admin: resolve(import.meta.dirname, 'admin.html'),
       },
     },
   },
@@ -22,6 +24,8 @@ export default defineConfig({
       '/connection': { target: server.replace('http', 'ws'), ws: true },
       '/demo': server,
       '/api': server,
+      '/admin/auth': server,
+      '/admin/api': server,
     },
   },
 });

@@ -118,6 +118,12 @@ struct ServerConfig {
   bool apiInsecure = false;    // development only: no key needed
   std::size_t apiMaxBodyBytes = 1024 * 1024;
 
+  // [admin]: the admin web UI at /admin and its sign-in (docs/admin.md)
+  bool adminEnabled = false;               // closed by default: /admin and /admin/* answer 404
+  std::string adminPassword{};             // what an operator signs in with
+  std::string adminSecret{};               // signs admin tokens; empty: a random one each start
+  std::chrono::seconds adminTokenTtl{15 * 60};  // how long one sign-in lasts
+
   // [engine]: where channels live
   std::string engineType = "sqlite";          // sqlite: one node (history in data_dir); redis: nodes share channels
   std::vector<std::string> redisAddresses{};  // "host:port", one per Redis instance (channels sharded by name)

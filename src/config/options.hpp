@@ -20,9 +20,9 @@
 
 namespace herald::server::detail {
 
-enum class Section : std::uint8_t { Server, Client, Api, Engine, Demo, Channel };
+enum class Section : std::uint8_t { Server, Client, Api, Admin, Engine, Demo, Channel };
 
-inline constexpr std::string_view kSectionNames[] = {"server", "client", "api", "engine", "demo", "channel"};
+inline constexpr std::string_view kSectionNames[] = {"server", "client", "api", "admin", "engine", "demo", "channel"};
 
 constexpr std::string_view sectionName(Section s) { return kSectionNames[static_cast<int>(s)]; }
 
@@ -64,7 +64,7 @@ void forEachChannelOption(Options& o, Visitor&& v) {
   v("slow_consumer", Kind::SlowConsumer, o.slowConsumer);
 }
 
-// Every option of [server], [client], [api], [engine], [demo] and [channel].
+// Every option of [server], [client], [api], [admin], [engine], [demo] and [channel].
 template <class Config, class Visitor>
 void forEachOption(Config& c, Visitor&& v) {
   v(Section::Server, "host", Kind::Text, c.host);
@@ -104,6 +104,11 @@ void forEachOption(Config& c, Visitor&& v) {
   v(Section::Api, "key", Kind::Secret, c.apiKey);
   v(Section::Api, "insecure", Kind::Flag, c.apiInsecure);
   v(Section::Api, "max_body_bytes", Kind::Bytes, c.apiMaxBodyBytes);
+
+  v(Section::Admin, "enabled", Kind::Flag, c.adminEnabled);
+  v(Section::Admin, "password", Kind::Secret, c.adminPassword);
+  v(Section::Admin, "secret", Kind::Secret, c.adminSecret);
+  v(Section::Admin, "token_ttl", Kind::Seconds, c.adminTokenTtl);
 
   v(Section::Engine, "type", Kind::Text, c.engineType);
   v(Section::Engine, "redis_addresses", Kind::List, c.redisAddresses);

@@ -102,6 +102,20 @@ void validateConfigAt(const ServerConfig& c, const Origins* origins) {
                 "\"<set>\" is the placeholder --check-config prints; put the real secret here");
   check.require(c.apiKey != kSecretPlaceholder, "api.key",
                 "\"<set>\" is the placeholder --check-config prints; put the real key here");
+  check.require(c.adminPassword != kSecretPlaceholder, "admin.password",
+                "\"<set>\" is the placeholder --check-config prints; put the real password here");
+  check.require(c.adminSecret != kSecretPlaceholder, "admin.secret",
+                "\"<set>\" is the placeholder --check-config prints; put the real secret here");
+  check.require(!c.adminEnabled || c.adminPassword.size() >= 8, "admin.password",
+                c.adminPassword.empty()
+                    ? "[admin] enabled = true needs a password to sign in with; `herald genconfig` writes a random one"
+                    : "is shorter than 8 characters; the admin UI can disconnect every client: use a long random one");
+  check.require(c.adminSecret.empty() || c.adminSecret.size() >= 32, "admin.secret",
+                "is shorter than 32 bytes; leave it empty for a random one each start, or use `openssl rand -hex 32`");
+  check.require(c.adminSecret.empty() || c.adminSecret != c.tokenHmacSecret, "admin.secret",
+                "equals client.token_hmac_secret, so whoever mints client tokens could mint admin ones; use another");
+  check.require(c.adminTokenTtl.count() >= 60 && c.adminTokenTtl.count() <= 24 * 3600, "admin.token_ttl",
+                "must be between \"1m\" and \"1d\" (the default is \"15m\")");
   check.require(c.pingInterval.count() > 0, "client.ping_interval", "must be more than 0 (the default is \"25s\")");
   check.require(c.pongTimeout.count() > 0, "client.pong_timeout", "must be more than 0 (the default is \"8s\")");
   check.require(c.pongTimeout < c.pingInterval, "client.pong_timeout",

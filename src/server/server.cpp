@@ -18,6 +18,7 @@
 #include "herald/store/memory_history.hpp"
 #include "herald/store/sqlite_history.hpp"
 #include "metrics.hpp"
+#include "admin_gate.hpp"
 #include "server_api.hpp"
 #include "static_files.hpp"
 
@@ -102,6 +103,7 @@ struct Server::Parts {
   broker::RedisBroker* redisBroker = nullptr;  // with [engine] type = "redis"
   std::unique_ptr<ClientProtocol> clients;
   std::unique_ptr<ServerApi> api;
+  std::unique_ptr<AdminGate> admin;  // [admin] enabled
   std::unique_ptr<StaticFiles> web;
   std::unique_ptr<DemoFeed> demo;
 
@@ -250,6 +252,15 @@ Server::Server(ServerConfig config) {
   p.app.http("/metrics", [&p](const HttpRequest&, HttpResponder out) {
     out.respond(http::Status::Ok, p.metrics.render(p.snapshot()), "text/plain; version=0.0.4; charset=utf-8");
   });
+  if (p.config.adminEnabled) {
+    p.admin = std::make_unique<AdminGate>(p.config, *p.api, p.metrics);
+    p.app.http("/admin/auth", [&p](const HttpRequest& r, HttpResponder out) { p.admin->signIn(r, std::move(out)); },
+               {.maxBodyBytes = 4096});
+    p.app.http("/admin/api/", [&p](const HttpRequest& r, HttpResponder out) { p.admin->api(r, std::move(out)); },
+               {.maxBodyBytes = p.config.apiMaxBodyBytes});
+  } else {
+    for (const char* path : {"/admin", "/admin/", "/admin.html"}) p.app.http(path, AdminGate::closed());
+  }
   if (!p.config.webRoot.empty()) {
     p.web = std::make_unique<StaticFiles>(p.config.webRoot);
     p.app.http("/", [&p](const HttpRequest& r, HttpResponder out) { p.web->handle(r, std::move(out)); });

@@ -328,6 +328,12 @@ struct ApiMethods {
         done(f ? failureOutcome(*f) : Outcome{false, "{}"});
       });
     }
+    if (method == "config") {
+      std::string j = "{\"toml\":";
+      proto::appendJsonString(j, renderConfig(api.config_));
+      j += '}';
+      return done({false, std::move(j)});
+    }
     if (method == "info") {
       return api.broker_.nodes(loop, [done = std::move(done)](std::vector<broker::NodeDescription> nodes) {
         std::string j = "{\"nodes\":[";
@@ -363,12 +369,16 @@ std::string wrap(const Outcome& o) { return std::string(o.error ? "{\"error\":" 
 
 }  // namespace
 
+void ServerApi::refuse(HttpResponder& responder, http::Status status, proto::ErrorCode code, std::string_view detail,
+                       std::string_view reason) {
+  if (metrics_.refuse(reason)) spdlog::info("server API refused a request: {} {}", reason, detail);
+  responder.respond(status, wrap(errorOutcome(code, detail)), "application/json");
+}
+
 void ServerApi::handle(const HttpRequest& request, HttpResponder responder) {
   metrics_.apiRequests.fetch_add(1, std::memory_order_relaxed);
-  constexpr std::string_view kJson = "application/json";
   auto fail = [&](http::Status status, proto::ErrorCode code, std::string_view detail, std::string_view reason) {
-    if (metrics_.refuse(reason)) spdlog::info("server API refused a request: {} {}", reason, detail);
-    responder.respond(status, wrap(errorOutcome(code, detail)), kJson);
+    refuse(responder, status, code, detail, reason);
   };
   if (request.method() != "POST")
     return fail(http::Status::MethodNotAllowed, proto::ErrorCode::BadRequest, "the server API takes POST requests",
@@ -379,10 +389,16 @@ void ServerApi::handle(const HttpRequest& request, HttpResponder responder) {
                                : "send the API key in X-API-Key or Authorization: apikey <key>";
     return fail(http::Status::Unauthorized, proto::ErrorCode::Unauthorized, why, "api_unauthorized");
   }
-  std::string_view method = request.path().substr(std::string_view("/api/").size());
+  serve(request.path().substr(std::string_view("/api/").size()), request, std::move(responder));
+}
+
+void ServerApi::serve(std::string_view method, const HttpRequest& request, HttpResponder responder) {
+  auto fail = [&](http::Status status, proto::ErrorCode code, std::string_view detail, std::string_view reason) {
+    refuse(responder, status, code, detail, reason);
+  };
   static constexpr std::string_view kMethods[] = {"publish", "broadcast", "subscribe", "unsubscribe", "disconnect",
                                                   "refresh", "presence", "presence_stats", "history",
-                                                  "history_remove", "channels", "info", "batch"};
+                                                  "history_remove", "channels", "info", "config", "batch"};
   if (std::find(std::begin(kMethods), std::end(kMethods), method) == std::end(kMethods))
     return fail(http::Status::NotFound, proto::ErrorCode::MethodNotFound, method, "api_unknown_method");
   thread_local simdjson::dom::parser parser;

@@ -42,9 +42,9 @@ class GenconfigTest(unittest.TestCase):
     def test_output_is_accepted_by_serve_and_secrets_are_fresh(self):
         a = herald("genconfig", check=True).stdout
         b = herald("genconfig", check=True).stdout
-        for key in ("token_hmac_secret", "key"):
+        for key, hex_digits in (("token_hmac_secret", 64), ("key", 48), ("password", 24), ("secret", 64)):
             sa, sb = secret_of(a, key), secret_of(b, key)
-            self.assertGreaterEqual(len(sa), 48, key)
+            self.assertEqual(len(sa), hex_digits, key)
             self.assertRegex(sa, r"^[0-9a-f]+$")
             self.assertNotEqual(sa, sb, f"{key} must be fresh on every run")
         with tempfile.TemporaryDirectory() as tmp:
@@ -57,6 +57,7 @@ class GenconfigTest(unittest.TestCase):
             # Safe defaults: loopback only, no anonymous clients.
             self.assertIn('host = "127.0.0.1"', r.stdout)
             self.assertIn("allow_anonymous = false", r.stdout)
+            self.assertIn("[admin]\nenabled = false", r.stdout, "the admin UI stays closed until enabled")
 
     def test_output_file_is_private_and_never_replaced_silently(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -5,7 +5,7 @@ import '../styles/base.css';
 import '../styles/dashboard.css';
 import { bindIndicator, makeClient } from '../shared/connection';
 import { byTestId, h } from '../shared/dom';
-import { LiveChart } from './charts';
+import { LiveChart } from '../shared/charts';
 import { followFeed } from './feed';
 
 const TICKERS = ['HRLD', 'WSKT', 'CPPX'] as const;
