@@ -1,6 +1,6 @@
 // libFuzzer target: what one node reads from Redis that another node wrote
-// (herald_broker's publication and client codecs, herald_redis' envelope,
-// the server's control messages). A Redis shared with something else, or a
+// (herald_broker's publication and client codecs and the `channels`
+// survey, herald_redis' envelope, the server's control messages). A Redis shared with something else, or a
 // node of another version, may put anything there.
 //
 // Checks: nothing crashes, reads past the input or throws; whatever decodes
@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "broker/channel_survey.hpp"
 #include "fuzz_support.hpp"
 #include "herald/broker/publication_codec.hpp"
 #include "herald/redis/keys.hpp"
@@ -35,6 +36,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                           round->code == m->code && round->reason == m->reason && round->expireAt == m->expireAt &&
                           round->expired == m->expired && round->op == m->op,
                       "control message does not survive a round trip");
+  }
+  if (auto r = broker::decodeSurveyRequest(in)) {
+    HERALD_FUZZ_CHECK(broker::encodeSurveyRequest(*r) == in, "survey request re-encodes differently");
+  }
+  if (auto a = broker::decodeSurveyAnswer(in)) {
+    HERALD_FUZZ_CHECK(broker::encodeSurveyAnswer(*a) == in, "survey answer re-encodes differently");
   }
   if (auto e = redis::decodeEnvelope(in)) {
     std::string again = redis::encodeEnvelope(e->kind, e->offset, e->epoch, e->timeMs, e->payload);

@@ -262,7 +262,7 @@ def field(b):
 
 
 def node_message_seeds():
-    """What nodes exchange through Redis: publications, clients, envelopes, control."""
+    """What nodes exchange through Redis: publications, clients, envelopes, control, surveys."""
     data = b'{"text":"hi"}'
     plain = b"P\x00" + field(data) + leb(0)
     with_info = b"P\x01" + field(data) + field(b"ann") + field(b"c-1") + field(b'{"n":"Ann"}') + field(b"") + \
@@ -279,6 +279,8 @@ def node_message_seeds():
         "envelope_control": b"c 0 - 1764000000000 " + control,
         "control": control,
         "control_refresh": b"herald-control/1 refresh 3:ann0:0:1:00:10:17640000001:1",
+        "survey_request": b"\x01survey 12 AbCdEfGhIjKlMnOp",
+        "survey_answer": b"\x01answer AbCdEfGhIjKlMnOp 12 QrStUvWx\n3 10 chat:lobby1 4 news",
     }
 
 

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "broker_calls.hpp"
+#include "channel_survey.hpp"
 #include "herald/broker/publication_codec.hpp"
 #include "herald/net/loop.hpp"
 #include "herald/redis/keys.hpp"
@@ -234,18 +235,6 @@ void RedisBroker::presence(std::string channel, unsigned replyLoop, std::functio
   });
 }
 
-void RedisBroker::channels(unsigned replyLoop, std::function<void(std::vector<ChannelSummary>)> done) {
-  detail::gatherFromLoops<ChannelSummary>(
-      host_, replyLoop,
-      [this](unsigned loop) {
-        std::vector<ChannelSummary> part;
-        for (const auto& [name, ch] : loops_[loop]->channels)
-          if (ch->state.subscribers > 0) part.push_back({name, ch->state.subscribers});
-        return part;
-      },
-      std::move(done));
-}
-
 void RedisBroker::control(std::string message, unsigned replyLoop, std::function<void(std::optional<Failure>)> done) {
   host_.dispatch(replyLoop, [this, message = std::move(message), replyLoop, done = std::move(done)]() mutable {
     std::string envelope = redis::encodeEnvelope(redis::kind::Control, 0, "-", host_.nowMs(), message);
@@ -269,6 +258,7 @@ void RedisBroker::onControlMessage(std::string_view message) {
     });
     return;
   }
+  if (isSurveyMessage(payload)) return onSurveyMessage(payload);
   if (controlHandler_) controlHandler_(payload);
 }
 

@@ -376,6 +376,7 @@ void RedisBroker::maintain(unsigned loop) {
       releaseWaiting(*ch, internal("redis unavailable: the channel could not be synchronised"));
   }
   if (now - L.lastPresenceRefreshMs >= options_.presenceTtl.count() / 3) refreshPresence(loop);
+  if (loop == 0) expireSurveys(now);
   mirrorStats(loop);
 }
 

@@ -196,7 +196,9 @@ class Broker {
   virtual void removeHistory(std::string channel, unsigned replyLoop,
                              std::function<void(std::optional<Failure>)> done) = 0;
   virtual void presence(std::string channel, unsigned replyLoop, std::function<void(PresenceOutcome)> done) = 0;
-  // Every channel with at least one subscriber on this node.
+  // Every channel with at least one subscriber, with its subscribers: on
+  // this node, or with Redis on every live node, summed (a node that does
+  // not answer within 2 s is left out).
   virtual void channels(unsigned replyLoop, std::function<void(std::vector<ChannelSummary>)> done) = 0;
 
   // Node-wide commands (disconnect a user, ...): `message` reaches the

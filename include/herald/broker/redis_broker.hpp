@@ -27,6 +27,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -129,6 +130,12 @@ class RedisBroker final : public Broker {
   void onSubscriberLost(unsigned loop, unsigned shard);
   void onSubscriberBack(unsigned loop, unsigned shard);
   void onControlMessage(std::string_view payload);
+  // The `channels` survey of every node (redis_survey.cpp), on loop 0.
+  struct Survey;
+  void localChannels(unsigned replyLoop, std::function<void(std::vector<ChannelSummary>)> done);
+  void onSurveyMessage(std::string_view payload);
+  void finishSurvey(std::uint64_t id);
+  void expireSurveys(std::int64_t nowMs);
   void announce();
   void mirrorStats(unsigned loop);
 
@@ -140,6 +147,8 @@ class RedisBroker final : public Broker {
   std::function<void(std::chrono::microseconds)> latency_{};
   std::function<void(unsigned, bool, const std::string&)> linkObserver_{};
   std::atomic<bool> stopped_{false};
+  std::map<std::uint64_t, std::shared_ptr<Survey>> surveys_{};  // loop 0: surveys waiting for answers
+  std::uint64_t nextSurvey_ = 0;                                // loop 0
 };
 
 }  // namespace herald::broker

@@ -208,6 +208,21 @@ describe('three nodes and one Redis', () => {
     }
   });
 
+  test('/api/channels lists the channels of every node, subscribers summed', async () => {
+    const ch = fresh('survey');
+    const only = fresh('survey-n3');
+    await subscribed(nodes[0], 'sv1', ch);
+    await subscribed(nodes[1], 'sv2', ch);
+    await subscribed(nodes[1], 'sv3', ch);
+    await subscribed(nodes[2], 'sv4', only);
+    // Asked of any node, even one without subscribers there.
+    for (const node of nodes) {
+      const r = await apiOk(node, 'channels', { pattern: 'survey' });
+      assert.deepEqual(r.channels[ch], { num_clients: 3 }, `${ch} as node ${node.port} sees it`);
+      assert.deepEqual(r.channels[only], { num_clients: 1 });
+    }
+  });
+
   test('while Redis is down publishes fail with a temporary error, clients stay, and nothing is lost after', async () => {
     const ch = fresh('outage');
     const a = await subscribed(nodes[0], 'oa', ch, { recoverable: true });
