@@ -25,7 +25,7 @@ const CHANNEL = 'chat:admin-e2e';
 
 let redis, nodeA, nodeB, browser, page, client, user;
 const received = [];
-let disconnected;
+let disconnected, unsubscribed;
 
 function nodeConfig(name) {
   const config = demoConfig().replace(/^\[server\]$/m, `[server]\nnode_name = "${name}"`);
@@ -46,6 +46,7 @@ before(async () => {
   disconnected = new Promise((resolve) => client.on('disconnected', resolve));
   const sub = client.newSubscription(CHANNEL);
   sub.on('publication', (ctx) => received.push(ctx.data));
+  unsubscribed = new Promise((resolve) => sub.on('unsubscribed', resolve));
   const subscribed = new Promise((resolve, reject) => {
     sub.on('subscribed', resolve);
     sub.on('error', (ctx) => reject(new Error(`subscribe: ${JSON.stringify(ctx.error)}`)));
@@ -160,6 +161,22 @@ test('text that is not JSON is refused in the page, before any request', async (
   assert.match(await text('publish-result'), /^not JSON: /);
   await page.waitForTimeout(300);
   assert.equal(received.length, before, 'nothing was published');
+});
+
+test('"unsubscribe" takes the user out of the channel, on the other node too', async () => {
+  await page.getByTestId('tab-users').click();
+  await page.getByTestId('unsubscribe-user').fill(user);
+  await page.getByTestId('unsubscribe-channel').fill(CHANNEL);
+  await page.getByTestId('unsubscribe-submit').click();
+  const ctx = await Promise.race([unsubscribed, new Promise((_, reject) => setTimeout(() => reject(new Error('the SDK subscription was not ended')), STEP_MS))]);
+  assert.equal(typeof ctx.code, 'number');
+  await page.waitForFunction(() => document.querySelector('[data-testid="unsubscribe-result"]').dataset.ok === 'true', null, { timeout: STEP_MS });
+  assert.equal(client.state, 'connected', 'only the subscription ends');
+  // Subscribe again for what follows.
+  const sub = client.getSubscription(CHANNEL);
+  const again = new Promise((resolve) => sub.once('subscribed', resolve));
+  sub.subscribe();
+  await again;
 });
 
 test('"disconnect user" disconnects the SDK client with 3503', async () => {
