@@ -76,6 +76,10 @@ std::string Metrics::render(const Snapshot& s) const {
   metric(out, "herald_history_store_damaged", "gauge",
          "1 when the history database was found damaged, at start-up or since (see the log and docs/operations.md).",
          s.historyStoreDamaged ? 1 : 0);
+  metric(out, "herald_history_write_failures_total", "counter",
+         "History write batches (transactions) that met an SQLite error: disk full, I/O error, damage. Their "
+         "publications were refused with error 100, none acknowledged.",
+         s.historyWriteFailures);
   if (s.redis) {
     const broker::RedisStats& r = *s.redis;
     metric(out, "herald_redis_commands_total", "counter", "Commands sent to Redis (round trips).", r.commands);

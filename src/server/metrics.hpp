@@ -63,6 +63,8 @@ struct Metrics {
     // The SQLite history store found its file damaged, at start-up (moved
     // aside, history started afresh) or while running.
     bool historyStoreDamaged = false;
+    // Write batches of the SQLite history store that met an SQLite error.
+    std::uint64_t historyWriteFailures = 0;
   };
   std::string render(const Snapshot& snapshot) const;
 

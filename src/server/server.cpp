@@ -119,7 +119,8 @@ struct Server::Parts {
             .bytesOut = c.bytesOut,
             .engineRefusals = app.refusals(),
             .redis = redisBroker ? std::optional(redisBroker->redisStats()) : std::nullopt,
-            .historyStoreDamaged = historyStoreDamaged()};
+            .historyStoreDamaged = historyStoreDamaged(),
+            .historyWriteFailures = sqlite ? sqlite->failedBatchCount() : 0};
   }
   bool historyStoreDamaged() const { return sqlite && (sqlite->damage() || sqlite->corruptionSeen()); }
 
@@ -160,6 +161,22 @@ struct Server::Parts {
     if (historyStoreDamaged()) j += ",\"history_store_damaged\":true";
     j += '}';
     return j;
+  }
+
+  // Logs failing history writes: the first at once, then at most one line
+  // every 10 s with how many more (they are counted in /metrics). Loop 0.
+  std::uint64_t loggedWriteFailures = 0;
+  std::int64_t lastWriteFailureLogMs = 0;
+  void logWriteFailures() {
+    if (!sqlite) return;
+    std::uint64_t failed = sqlite->failedBatchCount();
+    std::int64_t now = wallMs();
+    if (failed == loggedWriteFailures || now - lastWriteFailureLogMs < 10'000) return;
+    spdlog::error("history writes failing: {} more write batch(es) not stored ({} in all); last error: {}; their "
+                  "publications were refused with error 100 (herald_history_write_failures_total)",
+                  failed - loggedWriteFailures, failed, sqlite->lastWriteFailure());
+    loggedWriteFailures = failed;
+    lastWriteFailureLogMs = now;
   }
 
   // Logs each kind of engine refusal the first time it happens (they are
@@ -274,6 +291,7 @@ Server::Server(ServerConfig config) {
   p.app.deferTo(0, [&p] {
     p.app.loop(0).addTimer(std::chrono::seconds(1), [&p] {
       p.logNewRefusals();
+      p.logWriteFailures();
       p.measureRates();
     });
   });

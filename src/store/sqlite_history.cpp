@@ -135,6 +135,11 @@ std::optional<std::string> SqliteHistory::corruptionSeen() const {
   return corruption_;
 }
 
+std::string SqliteHistory::lastWriteFailure() const {
+  std::lock_guard lock(failureMutex_);
+  return lastFailure_;
+}
+
 void SqliteHistory::noteCorruption(const std::string& error) {
   {
     std::lock_guard lock(corruptionMutex_);
@@ -229,6 +234,13 @@ void SqliteHistory::run() {
     const std::optional<std::chrono::microseconds> took = writer_->applyBatch(batch, options_.clock());
     // Said before the failures it causes are reported.
     if (std::optional<std::string> corruption = writer_->takeCorruption()) noteCorruption(*corruption);
+    if (std::optional<std::string> failure = writer_->takeFailure()) {
+      {
+        std::lock_guard lock(failureMutex_);
+        lastFailure_ = std::move(*failure);
+      }
+      failedBatches_.fetch_add(1, std::memory_order_relaxed);
+    }
     if (took) {
       commits_.fetch_add(1, std::memory_order_relaxed);
       std::lock_guard lock(observerMutex_);

@@ -55,6 +55,9 @@ class SqliteWriter {
   // The first SQLITE_CORRUPT / SQLITE_NOTADB error applyBatch met since the
   // last call, if any.
   std::optional<std::string> takeCorruption() { return std::exchange(corruption_, std::nullopt); }
+  // The last SQLite error applyBatch met since the last call (disk full, I/O
+  // error, damage...), if any: some request of the batch was not stored.
+  std::optional<std::string> takeFailure() { return std::exchange(failure_, std::nullopt); }
 
  private:
   // Remembers `e` when it says the file is damaged; returns it.
@@ -75,6 +78,7 @@ class SqliteWriter {
   Statement selectChannel_, insertChannel_, updateChannel_, setExpiry_, dueChannels_;
   Statement insertPub_, deleteAll_, deleteUpTo_, firstUnexpired_, oldestTime_;
   std::optional<std::string> corruption_;
+  std::optional<std::string> failure_;
 };
 
 class SqliteReader {

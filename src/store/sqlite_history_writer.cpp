@@ -199,6 +199,7 @@ std::optional<std::chrono::microseconds> SqliteWriter::applyBatch(std::vector<st
 
 const SqliteError& SqliteWriter::seen(const SqliteError& e) {
   if (e.corruption() && !corruption_) corruption_ = e.what();
+  failure_ = e.what();
   return e;
 }
 

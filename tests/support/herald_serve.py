@@ -49,7 +49,7 @@ class ServerProcess:
 
 class HeraldServer(ServerProcess):
     def __init__(self, config_toml: str, data_dir: str | None = None, port: int = 0,
-                 extra_args: list[str] | None = None, log_level: str = "warn"):
+                 extra_args: list[str] | None = None, log_level: str = "warn", preexec_fn=None):
         self.binary = os.environ.get("HERALD_BIN")
         if not self.binary:
             raise RuntimeError("HERALD_BIN is not set: run through ctest, or export HERALD_BIN=build/release/src/app/herald")
@@ -62,6 +62,7 @@ class HeraldServer(ServerProcess):
         self.port = port
         self.extra_args = extra_args or []
         self.log_level = log_level
+        self.preexec_fn = preexec_fn  # run in the child before exec (limits, signal dispositions)
         self.proc = None
 
     # -- lifecycle -------------------------------------------------------
@@ -72,7 +73,7 @@ class HeraldServer(ServerProcess):
         # The server reads HERALD_* variables as configuration and refuses
         # unknown ones: the test's own variables stay out of its environment.
         env = {k: v for k, v in os.environ.items() if not k.startswith("HERALD_")}
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, env=env)
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, env=env, preexec_fn=self.preexec_fn)
         log.close()
         deadline = time.monotonic() + timeout
         line = b""

@@ -136,6 +136,11 @@ class SqliteHistory final : public broker::HistoryStore {
   std::optional<std::string> corruptionSeen() const;
   // Transactions the writer has committed so far (for metrics and tests).
   std::uint64_t commitCount() const { return commits_.load(std::memory_order_relaxed); }
+  // Write batches (one transaction each) that met an SQLite error: disk
+  // full, an I/O error, damage. What such a batch held was not stored, or
+  // not all of it, and its callers were told so. With the last error seen.
+  std::uint64_t failedBatchCount() const { return failedBatches_.load(std::memory_order_relaxed); }
+  std::string lastWriteFailure() const;
   // Called on the writer thread after every commit with how long the commit
   // (COMMIT alone, the fsync) took and how many requests the batch held.
   // Replaces any earlier observer; an empty function removes it.
@@ -175,6 +180,10 @@ class SqliteHistory final : public broker::HistoryStore {
 
   std::mutex observerMutex_;
   std::function<void(std::chrono::microseconds, std::size_t)> observer_;
+
+  std::atomic<std::uint64_t> failedBatches_{0};
+  mutable std::mutex failureMutex_;
+  std::string lastFailure_;
 
   mutable std::mutex corruptionMutex_;
   std::optional<std::string> corruption_;

@@ -1,6 +1,7 @@
 // What SqliteHistory adds to the HistoryStore contract (that part is in
 // history_store_contract_test.cpp): durability across a restart and a
-// SIGKILL, group commit, expiry trimming, and readable construction errors.
+// SIGKILL, group commit, expiry trimming, readable construction errors, and
+// writes that fail (counted, with the error).
 // A damaged database is sqlite_integrity_test.cpp's.
 
 #include "herald/store/sqlite_history.hpp"
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -111,6 +113,39 @@ TEST(SqliteHistoryTest, LoadSeesTheChannelsQueuedAppends) {
   const std::string epoch = store.load("news", kKeepAll, kT0).epoch;
   for (std::uint64_t i = 1; i <= 20; ++i) store.append("news", epoch, {pub(i)}, kKeepAll, nullptr);
   EXPECT_EQ(store.load("news", kKeepAll, kT0).top, 20u);  // no flush() in between
+}
+
+// A file size limit (RLIMIT_FSIZE, this process only, for the length of
+// the test) makes the disk "full" for real: SQLite's writes past it fail.
+TEST(SqliteHistoryTest, FailedWritesAreRefusedCountedAndKeepTheirError) {
+  test::TempDir dir;
+  SqliteHistory store(dir.path(), noPeriodicTrim());
+  const std::string epoch = store.load("news", kKeepAll, kT0).epoch;
+  ASSERT_TRUE(appendAndWait(store, "news", epoch, {pub(1)}).ok);
+  EXPECT_EQ(store.failedBatchCount(), 0u);
+  EXPECT_EQ(store.lastWriteFailure(), "");
+
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto previousHandler = signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of being killed
+  rlimit small = saved;
+  small.rlim_cur = 512 * 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  StoredPublication big = pub(2);
+  big.data = "\"" + std::string(2 * 1024 * 1024, 'x') + "\"";
+  StoreResult refused = appendAndWait(store, "news", epoch, {big});
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
+  signal(SIGXFSZ, previousHandler);
+
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.error.find("not stored"), std::string::npos) << refused.error;
+  EXPECT_EQ(store.failedBatchCount(), 1u);
+  EXPECT_FALSE(store.lastWriteFailure().empty());
+  EXPECT_FALSE(store.corruptionSeen()) << "a full disk is not damage";
+  // The disk has room again: the same offset is written, nothing was lost.
+  ASSERT_TRUE(appendAndWait(store, "news", epoch, {pub(2)}).ok);
+  EXPECT_EQ(store.load("news", kKeepAll, kT0).top, 2u);
+  EXPECT_EQ(store.failedBatchCount(), 1u);
 }
 
 TEST(SqliteHistoryTest, GroupCommitSharesCommitsAmongAppends) {
