@@ -116,7 +116,6 @@ void LocalBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
     ChannelState* ch = channelState(*shards_[owner], resolver_, req.channel, host_.nowMs(), out.failure);
     if (!ch) return answer(host_, replyLoop, std::move(done), std::move(out));
 
-    ++ch->subscribers;
     out.hasHistory = ch->hasHistory;
     if (ch->hasHistory) {
       ch->trim(host_.nowMs());
@@ -128,8 +127,15 @@ void LocalBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
           out.publications = std::move(r.publications);
           out.recovered = r.recovered;
         }
+        if (!out.recovered && req.rejectUnrecovered) {
+          // Nothing registered: no subscriber, no presence, no join.
+          SubscribeOutcome refused;
+          refused.failure = Failure{proto::ErrorCode::UnrecoverablePosition, {}};
+          return answer(host_, replyLoop, std::move(done), std::move(refused));
+        }
       }
     }
+    ++ch->subscribers;
     bool join = req.joinPush;
     ClientDescription who = ch->setup.presence || join ? req.who : ClientDescription{};
     if (ch->setup.presence) ch->presence[req.who.client] = req.who;

@@ -269,6 +269,12 @@ void RedisBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
       Channel* c = loops_[owner]->find(req.channel);
       SubscribeOutcome out;
       if (!c) failure = internal("channel state lost");
+      if (!failure && req.recover && req.rejectUnrecovered) {
+        detail::ChannelState& st = c->state;
+        st.trim(host_.nowMs());
+        bool recoverable = st.hasHistory && req.epoch == st.epoch && st.recover(req.offset, req.maxRecovered).recovered;
+        if (!recoverable) failure = Failure{proto::ErrorCode::UnrecoverablePosition, {}};
+      }
       if (failure) {
         out.failure = std::move(failure);
         // A failed subscribe is never unsubscribed: undo it here.

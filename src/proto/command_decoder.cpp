@@ -97,6 +97,7 @@ struct CommandDecoder::Impl {
   static Why readUint64(od::value v, std::uint64_t& out);
   static Why readUint32(od::value v, std::uint32_t& out);
   static Why readInt32(od::value v, std::int32_t& out);
+  static Why readInt64(od::value v, std::int64_t& out);
   Why validate(od::value v, std::size_t depth);
 
   Why readChannel(od::value v, std::string_view& out) {
@@ -174,6 +175,11 @@ Why CommandDecoder::Impl::readInt32(od::value v, std::int32_t& out) {
   if (wide < INT32_MIN || wide > INT32_MAX) return "number out of range";
   out = static_cast<std::int32_t>(wide);
   return nullptr;
+}
+
+Why CommandDecoder::Impl::readInt64(od::value v, std::int64_t& out) {
+  if (isNull(v)) return nullptr;
+  return v.get_int64().get(out) ? "expected an integer" : nullptr;
 }
 
 // Checks a value On-Demand would otherwise skip. Scalars are checked on their
@@ -297,6 +303,7 @@ Why CommandDecoder::Impl::decodeSubscribe(od::value v, SubscribeCommand& c) {
     if (key == "positioned") return readBool(f, c.positioned);
     if (key == "recoverable") return readBool(f, c.recoverable);
     if (key == "join_leave") return readBool(f, c.joinLeave);
+    if (key == "flag") return readInt64(f, c.flag);
     return kUnknown;
   });
 }

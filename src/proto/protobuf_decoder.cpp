@@ -166,6 +166,7 @@ Why ProtobufCommandDecoder::Impl::read(const wire::Command& m, Command& out) con
     c.positioned = r.positioned();
     c.recoverable = r.recoverable();
     c.joinLeave = r.join_leave();
+    c.flag = r.flag();
     return nullptr;
   }
   if (m.has_unsubscribe()) return channel(m.unsubscribe().channel(), out.body.emplace<UnsubscribeCommand>().channel);

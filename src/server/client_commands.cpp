@@ -206,6 +206,7 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
   req.offset = spec.offset;
   req.epoch = std::move(spec.epoch);
   req.joinPush = o.joinLeave;
+  req.rejectUnrecovered = spec.rejectUnrecovered;
   req.maxRecovered = config_.recoveryMaxPublicationLimit;
   unsigned loop = s.ws->loopIndex();
   broker_.subscribe(std::move(req), loop,
@@ -293,6 +294,7 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
   spec.positioned = cmd.positioned;
   spec.recoverable = cmd.recoverable;
   spec.joinLeave = cmd.joinLeave;
+  spec.rejectUnrecovered = (cmd.flag & proto::kSubscribeFlagRejectUnrecovered) != 0;
   startSubscribe(s, std::move(spec), [this, id](Session& s2, std::optional<proto::ErrorCode> error, SubscribeReply& r) {
     std::string out;
     if (error) {

@@ -108,6 +108,7 @@ class ClientProtocol {
     bool positioned = false;
     bool recoverable = false;
     bool joinLeave = false;
+    bool rejectUnrecovered = false;  // proto::kSubscribeFlagRejectUnrecovered
     std::int64_t expiresAt = 0;
     std::string chanInfo;
     bool fromServer = false;

@@ -114,6 +114,11 @@ struct SubscribeRequest {
   std::uint64_t offset = 0;
   std::string epoch{};
   bool joinPush = false;     // publish a join push for this client
+  // With `recover`: when what was missed cannot be given (another epoch, a
+  // gap longer than history or than maxRecovered), fail with 112
+  // (UnrecoverablePosition) and register nothing, instead of answering
+  // `recovered` false.
+  bool rejectUnrecovered = false;
   // The most publications a recovery carries (0: no cap). A longer gap is
   // answered with the newest this many and `recovered` false.
   std::size_t maxRecovered = 0;

@@ -55,7 +55,14 @@ struct SubscribeCommand {
   bool positioned = false;
   bool recoverable = false;
   bool joinLeave = false;
+  // Subscription features (Centrifugo's `flag`), bit by bit; bits this
+  // server does not know are ignored.
+  std::int64_t flag = 0;
 };
+
+// SubscribeCommand::flag bits.
+inline constexpr std::int64_t kSubscribeFlagChannelCompaction = 1;  // numeric channel ids in pushes (not served)
+inline constexpr std::int64_t kSubscribeFlagRejectUnrecovered = 2;  // an unrecoverable recovery is error 112, not recovered: false
 
 struct UnsubscribeCommand {
   std::string_view channel{};

@@ -117,6 +117,28 @@ describe('history', () => {
     other.disconnect();
   });
 
+  test('getState: a position the server cannot recover is refused with 112, and the SDK loads the state again', async () => {
+    // The SDK sends the "reject if not recovered" flag with getState; the
+    // first state it loads names an epoch the channel never had.
+    const other = await connectClient(server.wsUrl, { token: makeToken('reader3') });
+    const loaded = [];
+    const s = other.newSubscription(CH, {
+      recoverable: true,
+      getState: async () => {
+        loaded.push(loaded.length === 0 ? { offset: 4, epoch: 'an-epoch-long-gone' } : { offset: 8, epoch });
+        return loaded.at(-1);
+      },
+    });
+    const got = collect(s, 'publication');
+    s.subscribe();
+    const ctx = await waitFor(s, 'subscribed');
+    assert.equal(loaded.length, 2, 'getState was called again after the 112');
+    assert.equal(ctx.recovered, true);
+    await untilCount(got, 2, 'recovered publications');
+    assert.deepEqual(got.map((p) => p.offset), [9, 10]);
+    other.disconnect();
+  });
+
   test('positioned: true gives the stream position', async () => {
     const s = client.newSubscription('hist:positioned', { positioned: true });
     s.subscribe();

@@ -60,6 +60,46 @@ TEST_F(BrokerRecoveryTest, GapLongerThanTheCapGivesTheNewestAndIsNotRecovered) {
   EXPECT_EQ(out.top, 5u);
 }
 
+// SubscribeRequest::rejectUnrecovered (the SDKs' "reject if not recovered"
+// flag): a recovery that would answer recovered: false fails with 112 and
+// registers nothing; one that recovers succeeds as without the flag.
+TEST_F(BrokerRecoveryTest, RejectUnrecoveredFailsWith112AndRegistersNothing) {
+  h.useMemory(kKeepAll, /*presence=*/true);
+  std::string epoch;
+  for (int i = 0; i < 5; ++i) epoch = h.publish(0, "news").epoch;
+  auto rejecting = [&](std::uint64_t offset, std::string e, std::size_t cap = 0) {
+    SubscribeRequest r{"news", {"strict", "u", {}, {}}};
+    r.recover = true;
+    r.offset = offset;
+    r.epoch = std::move(e);
+    r.maxRecovered = cap;
+    r.rejectUnrecovered = true;
+    r.joinPush = true;
+    return h.subscribe(1, std::move(r));
+  };
+  for (SubscribeOutcome out : {rejecting(1, "not-" + epoch), rejecting(1, epoch, 2)}) {
+    ASSERT_TRUE(out.failure);
+    EXPECT_EQ(out.failure->code, proto::ErrorCode::UnrecoverablePosition);
+  }
+  EXPECT_TRUE(h.presence(2, "news").clients.empty()) << "no presence entry for a refused subscriber";
+  EXPECT_TRUE(h.channels(0).empty()) << "no subscriber counted";
+  EXPECT_EQ(h.host.publishCount(joinLeaveTopic("news", proto::Format::Json)), 0u) << "no join push";
+  SubscribeOutcome ok = rejecting(2, epoch);
+  ASSERT_FALSE(ok.failure);
+  EXPECT_TRUE(ok.recovered);
+  EXPECT_EQ(offsetsOf(ok.publications), range(3, 5));
+}
+
+TEST_F(BrokerRecoveryTest, RecoveryWithAnEpochAndNoOffsetRecoversFromTheStart) {
+  h.useMemory();
+  std::string epoch;
+  for (int i = 0; i < 3; ++i) epoch = h.publish(0, "news").epoch;
+  SubscribeOutcome out = h.recover(1, "news", 0, epoch);
+  ASSERT_FALSE(out.failure);
+  EXPECT_TRUE(out.recovered);
+  EXPECT_EQ(offsetsOf(out.publications), range(1, 3));
+}
+
 TEST_F(BrokerRecoveryTest, RecoveringFromTopRecoversNothingSuccessfully) {
   h.useMemory();
   std::string epoch;
