@@ -320,6 +320,18 @@ def proto_protobuf_seeds():
     }
 
 
+def fossil_delta_seeds():
+    """A cut byte, a source and a delta (or a target)."""
+    doc = b'{"board":[{"symbol":"SYM1","price":1007},{"symbol":"SYM2","price":1014}],"version":1}'
+    cut = bytes([int(255 * len(doc) / (2 * len(doc) + 20))])
+    return {
+        "insert_only": b"\x00" + b"3\n3:abc1XObC0;",
+        "copy_and_insert": cut + doc + b"1B\n10@0,2:99P@12,3RDO5P;" + doc[:20],
+        "document_pair": bytes([127]) + doc + doc.replace(b"1007", b"1009"),
+        "truncated": b"\x00" + b"3\n3:a",
+    }
+
+
 def client_replies_seeds():
     """What a server sends the C++ client: the first byte picks the format
     (0 JSON, 1 Protobuf), the rest is one WebSocket message."""
@@ -351,7 +363,8 @@ def main():
                "frame": frame_seeds(), "utf8": utf8_seeds(),
                "inflate": inflate_seeds(), "deflate_negotiation": deflate_negotiation_seeds(),
                "handshake_response": handshake_response_seeds(), "node_messages": node_message_seeds(),
-               "proto_protobuf": proto_protobuf_seeds(), "client_replies": client_replies_seeds()}
+               "proto_protobuf": proto_protobuf_seeds(), "client_replies": client_replies_seeds(),
+               "fossil_delta": fossil_delta_seeds()}
     for target, seeds in targets.items():
         out = os.path.join(HERE, "corpus", target)
         shutil.rmtree(out, ignore_errors=True)
