@@ -16,9 +16,11 @@ using detail::ChannelState;
 
 // A JSON publication topic is the channel's name; a last byte no channel
 // name may contain marks the others: 1 JSON joins and leaves, 2 Protobuf
-// publications, 3 Protobuf joins and leaves.
+// publications, 3 Protobuf joins and leaves, 4 and 5 JSON and Protobuf
+// delta subscribers.
 namespace {
-constexpr char kJsonJoinLeave = '\x01', kProtobufPublications = '\x02', kProtobufJoinLeave = '\x03';
+constexpr char kJsonJoinLeave = '\x01', kProtobufPublications = '\x02', kProtobufJoinLeave = '\x03',
+               kJsonDelta = '\x04', kProtobufDelta = '\x05';
 }  // namespace
 
 std::string publicationTopic(std::string_view channel, proto::Format format) {
@@ -33,14 +35,22 @@ std::string joinLeaveTopic(std::string_view channel, proto::Format format) {
   return t;
 }
 
+std::string deltaTopic(std::string_view channel, proto::Format format) {
+  std::string t(channel);
+  t.push_back(format == proto::Format::Protobuf ? kProtobufDelta : kJsonDelta);
+  return t;
+}
+
 TopicKind topicKind(std::string_view topic) {
-  if (topic.empty() || topic.back() > kProtobufJoinLeave) return {topic, false, proto::Format::Json};
+  if (topic.empty() || topic.back() > kProtobufDelta) return {topic, false, false, proto::Format::Json};
   std::string_view channel = topic.substr(0, topic.size() - 1);
   switch (topic.back()) {
-    case kJsonJoinLeave: return {channel, true, proto::Format::Json};
-    case kProtobufPublications: return {channel, false, proto::Format::Protobuf};
-    case kProtobufJoinLeave: return {channel, true, proto::Format::Protobuf};
-    default: return {topic, false, proto::Format::Json};
+    case kJsonJoinLeave: return {channel, true, false, proto::Format::Json};
+    case kProtobufPublications: return {channel, false, false, proto::Format::Protobuf};
+    case kProtobufJoinLeave: return {channel, true, false, proto::Format::Protobuf};
+    case kJsonDelta: return {channel, false, true, proto::Format::Json};
+    case kProtobufDelta: return {channel, false, true, proto::Format::Protobuf};
+    default: return {topic, false, false, proto::Format::Json};
   }
 }
 
@@ -182,7 +192,7 @@ void LocalBroker::publish(PublishRequest req, unsigned replyLoop, std::function<
     pub.timeMs = now;
 
     if (!ch->hasHistory) {
-      publishPublication(host_, req.channel, pub);
+      publishPublication(host_, req.channel, pub, ch->setup.delta ? &ch->deltaBase : nullptr);
       shards_[owner]->countPublication();
       return reply(std::move(out));
     }
@@ -229,7 +239,7 @@ void LocalBroker::onCommitted(unsigned owner, const std::string& channel, std::u
   ch->committed = pub.offset;
   out.offset = pub.offset;
   out.epoch = ch->epoch;
-  publishPublication(host_, channel, pub);
+  publishPublication(host_, channel, pub, ch->setup.delta ? &ch->deltaBase : nullptr);
   ch->stream.push_back(std::move(pub));
   ch->trim(host_.nowMs());
   shards_[owner]->countPublication();

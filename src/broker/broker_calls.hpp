@@ -33,6 +33,7 @@ inline StoredPublication takePublication(PublishRequest& req) {
                 std::move(req.info->chanInfo)};
   }
   pub.tags = std::move(req.tags);
+  pub.delta = req.delta;
   return pub;
 }
 

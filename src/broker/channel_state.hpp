@@ -28,6 +28,10 @@ struct ChannelState {
   std::uint32_t subscribers = 0;
   std::unordered_map<std::string, ClientDescription> presence{};  // client id -> who
   std::int64_t lastActiveMs = 0;
+  // With setup.delta: the last publication handed out here and its place in
+  // this node's count (BrokerHost::publishDelta), kept while delta
+  // subscribers exist, to compute the next delta from.
+  DeltaBase deltaBase{};
 
   // Drops what the limits no longer keep.
   void trim(std::int64_t nowMs);

@@ -78,7 +78,7 @@ std::string encodePublication(const StoredPublication& p) {
   std::string out;
   out.reserve(p.data.size() + 16);
   out.push_back(kPublicationVersion);
-  out.push_back(p.hasInfo ? '\x01' : '\x00');
+  out.push_back(static_cast<char>((p.hasInfo ? 1 : 0) | (p.delta ? 2 : 0)));
   putField(out, p.data);
   if (p.hasInfo) {
     putField(out, p.info.user);
@@ -97,11 +97,13 @@ std::string encodePublication(const StoredPublication& p) {
 std::optional<StoredPublication> decodePublication(std::string_view bytes) {
   Reader r(bytes);
   if (r.byte() != kPublicationVersion) return std::nullopt;
+  // Bit 0: a publisher follows; bit 1: StoredPublication::delta.
   char flags = r.byte();
-  if (flags != '\x00' && flags != '\x01') return std::nullopt;
+  if (flags < '\x00' || flags > '\x03') return std::nullopt;
   StoredPublication p;
   p.data = r.field();
-  p.hasInfo = flags == '\x01';
+  p.hasInfo = (flags & 1) != 0;
+  p.delta = (flags & 2) != 0;
   if (p.hasInfo) {
     p.info.user = r.field();
     p.info.client = r.field();

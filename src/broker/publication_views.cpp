@@ -1,5 +1,9 @@
 #include "herald/broker/publication_views.hpp"
 
+#include <memory>
+
+#include "herald/proto/fossil_delta.hpp"
+
 
 namespace herald::broker {
 
@@ -43,7 +47,49 @@ void encodePublicationPush(const proto::Encoder& encoder, std::string& out, std:
                           {.data = p.data, .info = p.hasInfo ? &info : nullptr, .offset = p.offset, .tags = tags});
 }
 
-void publishPublication(BrokerHost& host, std::string_view channel, const StoredPublication& p) {
+namespace {
+
+void publishDeltas(BrokerHost& host, std::string_view channel, const StoredPublication& p, DeltaBase& base) {
+  const std::uint64_t seq = ++base.seq;
+  if (!host.deltaInUse()) {
+    base.hasData = false;
+    base.data.clear();
+    return;
+  }
+  // One delta for every subscriber and format; kept only when smaller.
+  std::string patch;
+  if (base.hasData && p.delta) {
+    patch = proto::makeFossilDelta(base.data, p.data);
+    if (patch.size() >= p.data.size()) patch.clear();
+  }
+  proto::ClientInfo info = infoView(p.info);
+  std::vector<proto::Tag> tags;
+  tags.reserve(p.tags.size());
+  for (const auto& [k, v] : p.tags) tags.push_back({k, v});
+  proto::Publication view{.data = p.data, .info = p.hasInfo ? &info : nullptr, .offset = p.offset, .tags = tags};
+  for (proto::Format format : proto::kFormats) {
+    if (!host.formatInUse(format)) continue;
+    const proto::Encoder& encoder = proto::encoderFor(format);
+    if (!encoder.carries(p.data)) continue;  // refused with the plain subscribers
+    auto frames = std::make_shared<BrokerHost::DeltaFrames>();
+    view.dataAsText = true;
+    view.delta = false;
+    view.data = p.data;
+    encoder.publicationPush(frames->full, channel, view);
+    if (!patch.empty()) {
+      view.delta = true;
+      view.data = patch;
+      encoder.publicationPush(frames->delta, channel, view);
+    }
+    host.publishDelta(channel, format, seq, std::move(frames));
+  }
+  base.data = p.data;
+  base.hasData = true;
+}
+
+}  // namespace
+
+void publishPublication(BrokerHost& host, std::string_view channel, const StoredPublication& p, DeltaBase* delta) {
   for (proto::Format format : proto::kFormats) {
     if (!host.formatInUse(format)) continue;
     const proto::Encoder& encoder = proto::encoderFor(format);
@@ -55,6 +101,7 @@ void publishPublication(BrokerHost& host, std::string_view channel, const Stored
     encodePublicationPush(encoder, frame, channel, p);
     host.publish(publicationTopic(channel, format), frame, format);
   }
+  if (delta) publishDeltas(host, channel, p, *delta);
 }
 
 void publishJoinLeave(BrokerHost& host, std::string_view channel, const ClientDescription& who, bool join) {

@@ -227,7 +227,7 @@ void RedisBroker::deliverLive(unsigned owner, Channel& ch, std::uint64_t offset,
 }
 
 void RedisBroker::deliver(unsigned owner, Channel& ch, StoredPublication publication) {
-  publishPublication(host_, ch.name, publication);
+  publishPublication(host_, ch.name, publication, ch.state.setup.delta ? &ch.state.deltaBase : nullptr);
   if (ch.state.hasHistory) {
     ch.state.committed = publication.offset;
     ch.state.stream.push_back(std::move(publication));

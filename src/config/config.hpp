@@ -61,6 +61,7 @@ struct ChannelOptions {
   // apply to them like to any other channel.
   bool allowPrivateSubscribeWithoutToken = false;
   SlowConsumerPolicy slowConsumer = SlowConsumerPolicy::Disconnect;
+  std::vector<std::string> allowedDeltaTypes{};  // what subscribers may ask for: "fossil"; empty: no deltas
 
   bool historyEnabled() const { return historySize > 0 && historyTtl.count() > 0; }
 

@@ -62,6 +62,7 @@ void forEachChannelOption(Options& o, Visitor&& v) {
   v("allow_user_limited_channels", Kind::Flag, o.allowUserLimitedChannels);
   v("allow_private_subscribe_without_token", Kind::Flag, o.allowPrivateSubscribeWithoutToken);
   v("slow_consumer", Kind::SlowConsumer, o.slowConsumer);
+  v("allowed_delta_types", Kind::List, o.allowedDeltaTypes);
 }
 
 // Every option of [server], [client], [api], [admin], [engine], [demo] and [channel].

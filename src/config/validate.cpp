@@ -58,6 +58,9 @@ void checkChannelOptions(const Checker& check, const ChannelOptions& o, const st
   check.require(!o.forcePushJoinLeave || o.joinLeave, prefix + "force_push_join_leave",
                 "needs join_leave = true");
   check.require(!o.joinLeave || o.presence, prefix + "join_leave", "join/leave needs presence = true");
+  for (const std::string& type : o.allowedDeltaTypes)
+    check.require(type == "fossil", prefix + "allowed_delta_types",
+                  "\"" + type + "\" is not a delta type this server knows; the one it knows is \"fossil\"");
 }
 
 }  // namespace

@@ -304,6 +304,7 @@ Why CommandDecoder::Impl::decodeSubscribe(od::value v, SubscribeCommand& c) {
     if (key == "recoverable") return readBool(f, c.recoverable);
     if (key == "join_leave") return readBool(f, c.joinLeave);
     if (key == "flag") return readInt64(f, c.flag);
+    if (key == "delta") return readText(f, c.delta);
     return kUnknown;
   });
 }

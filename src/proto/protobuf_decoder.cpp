@@ -167,6 +167,7 @@ Why ProtobufCommandDecoder::Impl::read(const wire::Command& m, Command& out) con
     c.recoverable = r.recoverable();
     c.joinLeave = r.join_leave();
     c.flag = r.flag();
+    if (Why why = plain(r.delta(), c.delta)) return why;
     return nullptr;
   }
   if (m.has_unsubscribe()) return channel(m.unsubscribe().channel(), out.body.emplace<UnsubscribeCommand>().channel);

@@ -61,6 +61,7 @@ void fillPublication(wire::Publication& w, const Publication& p) {
     setBytes(e.mutable_key(), t.key);
     setBytes(e.mutable_value(), t.value);
   }
+  w.set_delta(p.delta);
 }
 
 void fillSubscribeResult(wire::SubscribeResult& w, const SubscribeResult& r) {
@@ -74,6 +75,7 @@ void fillSubscribeResult(wire::SubscribeResult& w, const SubscribeResult& r) {
   w.set_positioned(r.positioned);
   if (!r.data.empty()) setBytes(w.mutable_data(), r.data);
   w.set_was_recovering(r.wasRecovering);
+  w.set_delta(r.delta);
 }
 
 template <typename Connect>

@@ -52,7 +52,8 @@ void writeClientInfo(std::string& out, const ClientInfo& info) {
 
 void writePublication(std::string& out, const Publication& pub) {
   ObjectWriter o(out);
-  o.raw("data", pub.data);
+  if (pub.dataAsText) o.string("data", pub.data, true);
+  else o.raw("data", pub.data);
   if (pub.info) writeClientInfo(o.key("info"), *pub.info);
   o.number("offset", pub.offset);
   if (!pub.tags.empty()) {
@@ -68,6 +69,7 @@ void writePublication(std::string& out, const Publication& pub) {
     }
     s.push_back('}');
   }
+  o.flag("delta", pub.delta);
   o.close();
 }
 
@@ -92,6 +94,7 @@ void writeSubscribeResult(std::string& out, const SubscribeResult& r) {
   o.flag("positioned", r.positioned);
   o.raw("data", r.data);
   o.flag("was_recovering", r.wasRecovering);
+  o.flag("delta", r.delta);
   o.close();
 }
 

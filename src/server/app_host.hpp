@@ -35,6 +35,14 @@ class AppHost final : public broker::BrokerHost {
   void resetChannel(std::string_view channel, std::string_view why) override {
     if (onReset) onReset(std::string(channel), why);
   }
+  bool deltaInUse() const override {
+    return metrics && metrics->deltaSubscriptions.load(std::memory_order_relaxed) > 0;
+  }
+  void publishDelta(std::string_view channel, proto::Format format, std::uint64_t seq,
+                    std::shared_ptr<const DeltaFrames> frames) override {
+    if (onDelta) onDelta(std::string(channel), format, seq, std::move(frames));
+  }
+  std::function<void(std::string, proto::Format, std::uint64_t, std::shared_ptr<const DeltaFrames>)> onDelta{};
   // Set once the client protocol exists (before the loops run).
   std::function<void(std::string, std::string_view)> onReset{};
   std::function<void(std::string, proto::Format)> onRefuse{};

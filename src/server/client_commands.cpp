@@ -33,6 +33,7 @@ proto::SubscribeResult view(const SubscribeReply& o, const broker::PublicationVi
   r.publications = pubs.views();
   r.recovered = o.outcome.recovered;
   r.wasRecovering = o.wasRecovering;
+  r.delta = o.delta;
   return r;
 }
 
@@ -186,7 +187,10 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
   sub.generation = ++L.generation;
   sub.fromServer = spec.fromServer;
   sub.expiresAt = spec.expiresAt;
-  if (!spec.chanInfo.empty()) sub.chanInfo = std::make_unique<std::string>(spec.chanInfo);
+  if (!spec.chanInfo.empty() || spec.delta)
+    sub.extras = std::make_unique<Subscription::Extras>(Subscription::Extras{.chanInfo = spec.chanInfo});
+  sub.delta = spec.delta;
+  if (spec.delta) metrics_.deltaSubscriptions.fetch_add(1, std::memory_order_relaxed);
   sub.presence = o.presence;
   sub.leavePush = o.joinLeave;
   metrics_.subscriptions.fetch_add(1, std::memory_order_relaxed);
@@ -196,6 +200,7 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
   reply.recoverable = history && (spec.recoverable || o.forceRecovery);
   reply.positioned = history && (spec.positioned || o.forcePositioning);
   reply.wasRecovering = spec.recover && reply.recoverable;
+  reply.delta = spec.delta;
   reply.expiresAt = spec.expiresAt;
   bool listenJoinLeave = o.joinLeave && (spec.joinLeave || o.forcePushJoinLeave);
 
@@ -218,6 +223,7 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
                       // Unsubscribed meanwhile (endSubscription undid it), maybe subscribed again.
                       if (it == s2->subscriptions.end() || it->second.generation != generation) return;
                       if (out.failure) {
+                        if (it->second.delta) metrics_.deltaSubscriptions.fetch_sub(1, std::memory_order_relaxed);
                         s2->subscriptions.erase(it);
                         metrics_.subscriptions.fetch_sub(1, std::memory_order_relaxed);
                         // A failed subscribe registered nothing with the broker.
@@ -225,7 +231,8 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
                         return done(*s2, out.failure->code, none);
                       }
                       // Listen before anything else arrives: see broker.hpp.
-                      s2->ws->subscribe(broker::publicationTopic(channel, s2->format));
+                      s2->ws->subscribe(it->second.delta ? broker::deltaTopic(channel, s2->format)
+                                                         : broker::publicationTopic(channel, s2->format));
                       it->second.joinLeave = listenJoinLeave;
                       if (listenJoinLeave) s2->ws->subscribe(broker::joinLeaveTopic(channel, s2->format));
                       it->second.state = Subscription::State::Subscribed;
@@ -237,7 +244,12 @@ void ClientProtocol::startSubscribe(Session& s, SubscribeSpec spec, SubscribeDon
 void ClientProtocol::endSubscription(Session& s, const std::string& channel) {
   auto it = s.subscriptions.find(channel);
   if (it == s.subscriptions.end()) return;
-  s.ws->unsubscribe(broker::publicationTopic(channel, s.format));
+  if (it->second.delta) {
+    s.ws->unsubscribe(broker::deltaTopic(channel, s.format));
+    metrics_.deltaSubscriptions.fetch_sub(1, std::memory_order_relaxed);
+  } else {
+    s.ws->unsubscribe(broker::publicationTopic(channel, s.format));
+  }
   if (it->second.joinLeave) s.ws->unsubscribe(broker::joinLeaveTopic(channel, s.format));
   broker_.unsubscribe(channel, std::string(s.client()), it->second.leavePush);
   s.subscriptions.erase(it);
@@ -295,6 +307,15 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
   spec.recoverable = cmd.recoverable;
   spec.joinLeave = cmd.joinLeave;
   spec.rejectUnrecovered = (cmd.flag & proto::kSubscribeFlagRejectUnrecovered) != 0;
+  if (!cmd.delta.empty()) {
+    // As Centrifugo: a type no server knows is a broken client; a known one
+    // the namespace does not allow is answered without deltas.
+    if (cmd.delta != "fossil") {
+      if (metrics_.refuse("unknown_delta_type")) spdlog::info("client {} asked for delta type \"{}\"", s.client(), cmd.delta);
+      return disconnect(s, proto::DisconnectCode::BadRequest);
+    }
+    for (const std::string& type : o->allowedDeltaTypes) spec.delta = spec.delta || type == cmd.delta;
+  }
   startSubscribe(s, std::move(spec), [this, id](Session& s2, std::optional<proto::ErrorCode> error, SubscribeReply& r) {
     std::string out;
     if (error) {
@@ -302,6 +323,9 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
     } else {
       if (!carriesAll(s2, r.outcome.publications)) return;
       broker::PublicationViews pubs(r.outcome.publications);
+      // A delta subscription's publications, recovered ones too, are whole
+      // and, in JSON, strings (what the SDK decodes deltas against).
+      if (r.delta) pubs.markDataAsText();
       encoder(s2).subscribeReply(out, id, view(r, pubs, nowMs() / 1000));
     }
     send(s2, out);

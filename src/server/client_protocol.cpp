@@ -274,6 +274,7 @@ void ClientProtocol::onClose(WebSocket& ws, std::uint16_t) {
   for (auto& [channel, sub] : s->subscriptions) {
     broker_.unsubscribe(channel, std::string(s->client()), sub.leavePush);
     metrics_.subscriptions.fetch_sub(1, std::memory_order_relaxed);
+    if (sub.delta) metrics_.deltaSubscriptions.fetch_sub(1, std::memory_order_relaxed);
   }
   s->subscriptions.clear();
   if (!s->user.empty()) L.removeUser(*s);
@@ -420,6 +421,24 @@ void ClientProtocol::refuseFormat(std::string channel, proto::Format format) {
       spdlog::info("channel {} carries data {} cannot carry: its {} subscribers are disconnected (3506)", channel,
                    proto::formatName(format), proto::formatName(format));
     disconnect(*s, proto::DisconnectCode::InappropriateProtocol);
+  });
+}
+
+void ClientProtocol::deliverDelta(std::string channel, proto::Format format, std::uint64_t seq,
+                                  std::shared_ptr<const broker::BrokerHost::DeltaFrames> frames) {
+  app_.forEachSubscriber(broker::deltaTopic(channel, format), [this, channel, seq, frames](WebSocket& ws) {
+    LoopState& L = loopState(ws.loopIndex());
+    const auto* serial = std::any_cast<std::uint64_t>(&ws.userData());
+    Session* s = serial ? L.sessions.find(*serial) : nullptr;
+    if (!s || s->state == Session::State::Closed) return;
+    auto it = s->subscriptions.find(channel);
+    if (it == s->subscriptions.end() || !it->second.delta || !it->second.extras) return;
+    std::uint64_t& last = it->second.extras->deltaSeq;
+    // The delta only to whom received the publication it was made from;
+    // everyone else (new, or after a gap) gets the whole data.
+    bool chained = last != 0 && last + 1 == seq && !frames->delta.empty();
+    last = seq;
+    send(*s, chained ? frames->delta : frames->full);
   });
 }
 

@@ -51,6 +51,10 @@ class ClientProtocol {
   // JSON client): every local subscriber speaking it is disconnected with
   // 3506 (inappropriate protocol), as in Centrifugo.
   void refuseFormat(std::string channel, proto::Format format);
+  // The `seq`-th publication of `channel` on this node, for its delta
+  // subscribers in `format` on every loop (BrokerHost::publishDelta).
+  void deliverDelta(std::string channel, proto::Format format, std::uint64_t seq,
+                    std::shared_ptr<const broker::BrokerHost::DeltaFrames> frames);
   void subscribeUser(std::string user, std::string client, std::string channel);
   // Sets when the user's connections expire (Unix seconds, 0: never) and
   // tells them with a refresh push; `expired` disconnects them with 3005.
@@ -109,6 +113,7 @@ class ClientProtocol {
     bool recoverable = false;
     bool joinLeave = false;
     bool rejectUnrecovered = false;  // proto::kSubscribeFlagRejectUnrecovered
+    bool delta = false;              // fossil deltas asked for and allowed
     std::int64_t expiresAt = 0;
     std::string chanInfo;
     bool fromServer = false;

@@ -57,6 +57,7 @@ struct ClientProtocol::SubscribeReply {
   bool recoverable = false;
   bool positioned = false;
   bool wasRecovering = false;
+  bool delta = false;
   std::int64_t expiresAt = 0;
 };
 

@@ -35,6 +35,7 @@ class LatencyHistogram {
 struct Metrics {
   std::atomic<std::int64_t> sessions{0};       // connected clients (after connect)
   std::atomic<std::int64_t> subscriptions{0};
+  std::atomic<std::int64_t> deltaSubscriptions{0};  // of those, with fossil deltas
   // Client-protocol WebSocket sessions open, by wire format (proto::Format),
   // counted from the upgrade.
   std::atomic<std::int64_t> openByFormat[2] = {};

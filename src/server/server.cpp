@@ -199,6 +199,7 @@ Server::Server(ServerConfig config) {
     const ChannelOptions* o = p.config.optionsFor(channel);
     if (!o) return setup;
     setup.presence = o->presence;
+    setup.delta = !o->allowedDeltaTypes.empty();
     if (o->historyEnabled()) {
       // With Redis the store is Redis itself; the broker only needs to know
       // that the channel keeps history.
@@ -250,6 +251,10 @@ Server::Server(ServerConfig config) {
   p.host.metrics = &p.metrics;
   p.host.onRefuse = [&p](std::string channel, proto::Format format) {
     p.clients->refuseFormat(std::move(channel), format);
+  };
+  p.host.onDelta = [&p](std::string channel, proto::Format format, std::uint64_t seq,
+                        std::shared_ptr<const broker::BrokerHost::DeltaFrames> frames) {
+    p.clients->deliverDelta(std::move(channel), format, seq, std::move(frames));
   };
   p.host.onReset = [&p](std::string channel, std::string_view why) {
     spdlog::warn("channel {}: {}; its subscribers here are told to subscribe again (2500)", channel, why);

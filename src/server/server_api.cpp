@@ -159,10 +159,10 @@ struct ApiMethods {
   }
 
   void publishOne(std::string channel, std::string data, std::vector<std::pair<std::string, std::string>> tags,
-                  Done done) {
+                  bool delta, Done done) {
     if (auto e = checkChannel(channel)) return done(*e);
     api.metrics_.publications.fetch_add(1, std::memory_order_relaxed);
-    broker::PublishRequest req{std::move(channel), std::move(data), std::nullopt, std::move(tags)};
+    broker::PublishRequest req{std::move(channel), std::move(data), std::nullopt, std::move(tags), delta};
     api.broker_.publish(std::move(req), loop, [done = std::move(done)](broker::PublishOutcome out) {
       if (out.failure) return done(failureOutcome(*out.failure));
       done({false, out.offset ? positionJson(out.offset, out.epoch) : "{}"});
@@ -174,8 +174,9 @@ struct ApiMethods {
       std::string channel = p.str("channel", true);
       std::string data = p.data();
       auto tags = p.tags();
+      bool delta = p.boolean("delta");
       if (!p.bad.empty()) return done(errorOutcome(proto::ErrorCode::BadRequest, p.bad));
-      return publishOne(std::move(channel), std::move(data), std::move(tags), std::move(done));
+      return publishOne(std::move(channel), std::move(data), std::move(tags), delta, std::move(done));
     }
     if (method == "broadcast") {
       std::vector<std::string> channels;
@@ -189,6 +190,7 @@ struct ApiMethods {
       }
       std::string data = p.data();
       auto tags = p.tags();
+      bool delta = p.boolean("delta");
       if (!p.bad.empty()) return done(errorOutcome(proto::ErrorCode::BadRequest, p.bad));
       struct Gather {
         std::vector<Outcome> replies;
@@ -209,7 +211,7 @@ struct ApiMethods {
       };
       if (channels.empty()) return finish(*g);
       for (std::size_t i = 0; i < channels.size(); ++i) {
-        publishOne(channels[i], data, tags, [g, i, finish](Outcome o) {
+        publishOne(channels[i], data, tags, delta, [g, i, finish](Outcome o) {
           g->replies[i] = std::move(o);
           if (--g->pending == 0) finish(*g);
         });

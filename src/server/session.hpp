@@ -22,11 +22,18 @@ struct Subscription {
   bool leavePush = false;     // a leave push is due when it ends
   bool fromServer = false;    // a server-side subscription (token `channels`)
   bool lagging = false;       // slow_consumer = "skip" dropped publications: resubscribe once drained
+  bool delta = false;         // fossil deltas negotiated: on deltaTopic, not publicationTopic
   std::int64_t expiresAt = 0; // subscription token expiry, Unix seconds; 0: never
   std::uint64_t generation = 0;  // which subscribe a late broker answer belongs to
-  // The subscription token's `info` (rare: most have none), out of line.
-  std::unique_ptr<std::string> chanInfo{};
-  std::string_view channelInfo() const { return chanInfo ? std::string_view(*chanInfo) : std::string_view(); }
+  // What few subscriptions have, out of line: the subscription token's
+  // `info`, and for a delta subscription the node-local number of the last
+  // publication it received (BrokerHost::publishDelta; 0: none yet).
+  struct Extras {
+    std::string chanInfo{};
+    std::uint64_t deltaSeq = 0;
+  };
+  std::unique_ptr<Extras> extras{};
+  std::string_view channelInfo() const { return extras ? std::string_view(extras->chanInfo) : std::string_view(); }
 };
 
 // A connection's subscriptions: a few per client, so a small vector searched

@@ -72,6 +72,35 @@ class BrokerHost {
     (void)channel;
     (void)why;
   }
+
+  // Fossil delta subscriptions (channels whose ChannelSetup::delta is on).
+  // Whether any exists on this node: without, a broker computes no delta.
+  virtual bool deltaInUse() const { return false; }
+  // The `seq`-th publication of `channel` on this node (a node-local count,
+  // 1, 2, ... without gaps), for `format`'s delta subscribers on every loop
+  // (deltaTopic): `frames.full` carries the whole data; `frames.delta`,
+  // when not empty, a delta against publication seq - 1, for subscribers
+  // that received that one. Ordered like publish() between two loops.
+  struct DeltaFrames {
+    std::string full;
+    std::string delta;
+  };
+  virtual void publishDelta(std::string_view channel, proto::Format format, std::uint64_t seq,
+                            std::shared_ptr<const DeltaFrames> frames) {
+    (void)channel;
+    (void)format;
+    (void)seq;
+    (void)frames;
+  }
+};
+
+// A channel's delta chain on this node (ChannelSetup::delta): how many
+// publications it handed out, and the data of the last one while delta
+// subscribers exist (`hasData`), to compute the next delta from.
+struct DeltaBase {
+  std::uint64_t seq = 0;
+  bool hasData = false;
+  std::string data{};
 };
 
 // How one channel behaves, as the server's configuration decides it.
@@ -79,6 +108,7 @@ struct ChannelSetup {
   HistoryStore* store = nullptr;  // null: no history (publications carry no offset)
   HistoryLimits limits{};
   bool presence = false;
+  bool delta = false;  // subscribers may ask for fossil deltas
 };
 using ChannelResolver = std::function<ChannelSetup(std::string_view channel)>;
 
@@ -86,10 +116,14 @@ using ChannelResolver = std::function<ChannelSetup(std::string_view channel)>;
 // format, since each format's subscribers share one encoded frame.
 std::string publicationTopic(std::string_view channel, proto::Format format = proto::Format::Json);  // publications
 std::string joinLeaveTopic(std::string_view channel, proto::Format format = proto::Format::Json);    // joins and leaves
+// The topic delta subscribers join instead of publicationTopic: nothing is
+// published on it; BrokerHost::publishDelta visits its subscribers.
+std::string deltaTopic(std::string_view channel, proto::Format format = proto::Format::Json);
 // What a topic carries, for callbacks that get one (slow-subscriber drops).
 struct TopicKind {
   std::string_view channel{};
   bool joinLeave = false;
+  bool delta = false;
   proto::Format format = proto::Format::Json;
 };
 TopicKind topicKind(std::string_view topic);
@@ -138,6 +172,7 @@ struct PublishRequest {
   std::string data{};  // raw JSON
   std::optional<ClientDescription> info{};
   std::vector<std::pair<std::string, std::string>> tags{};
+  bool delta = false;  // StoredPublication::delta
 };
 
 struct PublishOutcome {

@@ -44,6 +44,9 @@ struct StoredPublication {
   bool hasInfo = false;          // false: `info` is absent
   PublisherInfo info{};
   std::vector<std::pair<std::string, std::string>> tags{};
+  // Go out as a fossil delta to the subscribers that asked (the API's
+  // publish `delta`). Live delivery only: stores need not keep it.
+  bool delta = false;
 };
 
 // How much of a channel's history to keep. size 0 or ttl 0 mean keep no

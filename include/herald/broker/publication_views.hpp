@@ -20,6 +20,10 @@ class PublicationViews {
   // stay unchanged.
   explicit PublicationViews(const std::vector<StoredPublication>& publications);
   std::span<const proto::Publication> views() const { return views_; }
+  // For a delta subscription (JSON writes data as a string).
+  void markDataAsText() {
+    for (auto& v : views_) v.dataAsText = true;
+  }
 
  private:
   std::vector<proto::ClientInfo> infos_;
@@ -35,7 +39,12 @@ void encodePublicationPush(const proto::Encoder& encoder, std::string& out, std:
 // connection speaks, the push is encoded once and published on that
 // format's topic -- or, when the format cannot carry the data (binary data
 // for JSON), that format's subscribers are refused (BrokerHost::refuseFormat).
-void publishPublication(BrokerHost& host, std::string_view channel, const StoredPublication& publication);
+// With `delta` (the channel allows fossil deltas) and delta subscribers on
+// this node, the delta against the previous publication is computed once,
+// and the full and delta pushes encoded once per format, for
+// BrokerHost::publishDelta; `delta` moves on by one publication.
+void publishPublication(BrokerHost& host, std::string_view channel, const StoredPublication& publication,
+                        DeltaBase* delta = nullptr);
 void publishJoinLeave(BrokerHost& host, std::string_view channel, const ClientDescription& who, bool join);
 
 }  // namespace herald::broker

@@ -55,6 +55,7 @@ struct SubscribeCommand {
   bool positioned = false;
   bool recoverable = false;
   bool joinLeave = false;
+  std::string_view delta{};  // the delta type asked for: "fossil", or empty
   // Subscription features (Centrifugo's `flag`), bit by bit; bits this
   // server does not know are ignored.
   std::int64_t flag = 0;

@@ -32,6 +32,12 @@ struct Publication {
   const ClientInfo* info = nullptr;   // null: left out
   std::uint64_t offset = 0;
   std::span<const Tag> tags{};
+  // A subscription with fossil delta: `data` is a delta against the
+  // previous publication it received (fossil_delta.hpp).
+  bool delta = false;
+  // JSON only: `data` goes out as a JSON string of its bytes, as a delta
+  // subscription's publications do (full or delta); Protobuf ignores it.
+  bool dataAsText = false;
 };
 
 // {"code":C,"message":"...","temporary":true}
@@ -52,6 +58,7 @@ struct SubscribeResult {
   bool positioned = false;
   std::string_view data{};  // raw JSON
   bool wasRecovering = false;
+  bool delta = false;  // fossil delta negotiated: publications come as Publication::delta says
 };
 
 // One entry of a connect result's `subs`: a server-side subscription.

@@ -138,6 +138,20 @@ class ClientCommandErrorsTest(ServerCase):
             self.assertErrorCode(await c.command({"subscribe": {"channel": "news"}}), 105)
         self.run_case(case)
 
+    def test_subscribe_with_an_unknown_delta_type_closes_with_3501(self):
+        async def case(b):
+            c = await self.connected()
+            await c.send_raw('{"id":9,"subscribe":{"channel":"news","delta":"bsdiff"}}')
+            self.assertEqual(await c.closed(), 3501)
+        self.run_case(case)
+
+    def test_subscribe_flags_of_a_later_version_are_ignored(self):
+        async def case(b):
+            c = await self.connected()
+            reply = await c.command({"subscribe": {"channel": "news", "flag": 1 | 4 | 1024}})
+            self.assertIn("subscribe", reply)
+        self.run_case(case)
+
     def test_subscription_over_limit_is_error_106(self):
         async def case(b):
             c = await self.connected()

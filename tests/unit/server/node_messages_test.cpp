@@ -37,8 +37,17 @@ TEST(PublicationCodecTest, RoundTripsEveryField) {
   auto b = broker::decodePublication(broker::encodePublication(bare));
   ASSERT_TRUE(b);
   EXPECT_FALSE(b->hasInfo);
+  EXPECT_FALSE(b->delta);
   EXPECT_EQ(b->data, bare.data);
   EXPECT_TRUE(b->tags.empty());
+
+  // The API's delta flag crosses nodes with the publication.
+  broker::StoredPublication delta = sample();
+  delta.delta = true;
+  auto d = broker::decodePublication(broker::encodePublication(delta));
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->delta);
+  EXPECT_TRUE(d->hasInfo);
 }
 
 TEST(PublicationCodecTest, RefusesTruncatedExtendedAndForeignBytes) {
@@ -47,7 +56,8 @@ TEST(PublicationCodecTest, RefusesTruncatedExtendedAndForeignBytes) {
     EXPECT_FALSE(broker::decodePublication(bytes.substr(0, n))) << "cut at " << n;
   EXPECT_FALSE(broker::decodePublication(bytes + "x"));
   EXPECT_FALSE(broker::decodePublication(R"({"data":1})"));
-  EXPECT_FALSE(broker::decodePublication(std::string("P\x02\x00\x00", 4)));  // unknown flags
+  EXPECT_FALSE(broker::decodePublication(std::string("P\x04\x00\x00", 4)));  // unknown flags
+  EXPECT_FALSE(broker::decodePublication(std::string("P\x80\x00\x00", 4)));
   // A length spelled with a needless continuation byte (31 as 0x9f 0x00).
   EXPECT_FALSE(broker::decodePublication(std::string("P\x00\x9f\x00", 4) + std::string(31, 'x') + std::string(1, '\0')));
   EXPECT_TRUE(broker::decodePublication(std::string("P\x00\x1f", 3) + std::string(31, 'x') + std::string(1, '\0')));
