@@ -410,9 +410,9 @@ void ClientProtocol::resetChannel(std::string channel) {
 }
 
 void ClientProtocol::refuseFormat(std::string channel, proto::Format format) {
-  // Through the engine's topic: the cost is the subscribers of that format,
+  // Through the engine's topics: the cost is the subscribers of that format,
   // none at all on a loop where the channel has none.
-  app_.forEachSubscriber(broker::publicationTopic(channel, format), [this, channel, format](WebSocket& ws) {
+  auto refuse = [this, channel, format](WebSocket& ws) {
     LoopState& L = loopState(ws.loopIndex());
     const auto* serial = std::any_cast<std::uint64_t>(&ws.userData());
     Session* s = serial ? L.sessions.find(*serial) : nullptr;
@@ -421,7 +421,9 @@ void ClientProtocol::refuseFormat(std::string channel, proto::Format format) {
       spdlog::info("channel {} carries data {} cannot carry: its {} subscribers are disconnected (3506)", channel,
                    proto::formatName(format), proto::formatName(format));
     disconnect(*s, proto::DisconnectCode::InappropriateProtocol);
-  });
+  };
+  app_.forEachSubscriber(broker::publicationTopic(channel, format), refuse);
+  app_.forEachSubscriber(broker::deltaTopic(channel, format), refuse);
 }
 
 void ClientProtocol::deliverDelta(std::string channel, proto::Format format, std::uint64_t seq,

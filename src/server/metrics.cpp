@@ -58,6 +58,8 @@ std::string Metrics::render(const Snapshot& s) const {
   out += fmt::format("herald_websocket_sessions{{format=\"json\"}} {}\n", get(openByFormat[0]));
   out += fmt::format("herald_websocket_sessions{{format=\"protobuf\"}} {}\n", get(openByFormat[1]));
   metric(out, "herald_subscriptions", "gauge", "Channel subscriptions of connected clients.", get(subscriptions));
+  metric(out, "herald_delta_subscriptions", "gauge", "Of those, subscriptions with fossil deltas.",
+         get(deltaSubscriptions));
   metric(out, "herald_channels", "gauge", "Channels with state in memory.", s.channels);
   metric(out, "herald_messages_in_total", "counter", "WebSocket messages received.", s.messagesIn);
   metric(out, "herald_bytes_in_total", "counter", "Payload bytes of WebSocket messages received.", s.bytesIn);

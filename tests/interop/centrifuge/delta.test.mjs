@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 
 import { RedisServer } from '../../support/redis_server.mjs';
 import {
-  Proxy, apiOk, baseConfig, collect, connectClient, dec, disconnectAll, makeToken, startHerald, untilCount, waitFor,
+  FORMAT, Proxy, apiOk, baseConfig, collect, connectClient, dec, disconnectAll, makeToken, startHerald, untilCount,
+  waitFor,
 } from './herald.mjs';
 
 const NAMESPACES = `
@@ -136,6 +137,14 @@ describe('fossil deltas, one node', () => {
     assert.deepEqual(got.map((p) => dec(p.data)), [1, 2, 3, 4].map(board));
     assert.deepEqual(s.pubs.map((p) => dec(p.data)), [1, 2, 3, 4].map(board));
     assert.equal(s.deltaStats().numDeltaPayloads, 3);
+  });
+
+  test('binary data on a channel with a JSON delta subscriber: 3506, as for plain JSON subscribers', { skip: FORMAT !== 'json' }, async () => {
+    const { c } = await deltaSubscriber(server.wsUrl, 'doc:binary', 'd7');
+    const disconnected = waitFor(c, 'disconnected');
+    await apiOk(server, 'publish', { channel: 'doc:binary', b64data: 'AAEC/w==', delta: true });
+    const ctx = await disconnected;
+    assert.equal(ctx.code, 3506);
   });
 });
 
