@@ -1,5 +1,5 @@
 """The Debian package (issue 19): CPack makes herald_<version>_amd64.deb from
-this release build; lintian finds no error in it; it is installed with dpkg
+this release build; lintian finds no error (nor warning) in it; it is installed with dpkg
 into a throwaway Debian 12 root, so that its maintainer scripts really run
 (system user, state directory, generated secrets, the unit enabled); there
 systemd-analyze verifies the unit, `herald serve --config
@@ -47,23 +47,24 @@ def log(msg):
     print(f"[package_test {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def real_package(name):
-    """`name`, or the package that provides it when it is a virtual one
+def real_packages(names):
+    """`names`, each virtual one replaced by a package that provides it
     (debootstrap takes real packages only: libspdlog1.10-fmt9 is provided
-    by libspdlog1.10)."""
-    if "Candidate: (none)" not in run(["apt-cache", "policy", name]).stdout:
-        return name
-    show = run(["apt-cache", "showpkg", name]).stdout
-    providers = show.split("Reverse Provides:", 1)[1].split()
-    assert providers, f"nothing provides {name}"
-    return providers[0]
+    by libspdlog1.10). One apt-cache call for all: each costs about 0.5 s."""
+    policy = run(["apt-cache", "policy", *names]).stdout
+    virtual = set(re.findall(r"(?m)^(\S+):\n  Installed: .*\n  Candidate: \(none\)", policy))
+    out = set(names) - virtual
+    for name in virtual:
+        providers = run(["apt-cache", "showpkg", name]).stdout.split("Reverse Provides:", 1)[1].split()
+        assert providers, f"nothing provides {name}"
+        out.add(providers[0])
+    return sorted(out)
 
 
 def depends_names(deb):
     """The packages that satisfy the .deb's Depends (first of each alternative)."""
     depends = run(["dpkg-deb", "-f", deb, "Depends"]).stdout
-    names = {re.split(r"[\s(|:]", part.strip())[0] for part in depends.split(",") if part.strip()}
-    return sorted({real_package(n) for n in names})
+    return real_packages(sorted({re.split(r"[\s(|:]", part.strip())[0] for part in depends.split(",") if part.strip()}))
 
 
 def cached_root_tar(packages):
@@ -158,11 +159,13 @@ class PackageTest(unittest.TestCase):
         host = run([HERALD, "--version"]).stdout.strip()
         self.assertRegex(host, rf"^herald {re.escape(self.version)} \(commit ([0-9a-f]+|unknown), ")
 
-    def test_1_lintian_finds_no_error(self):
-        r = run(["lintian", "--fail-on", "error", "--display-info", self.deb], check=False)
+    def test_1_lintian_finds_no_error_or_warning(self):
+        # The issue asks for no errors; there are no warnings either, so keep
+        # it that way (informational tags are printed, not judged).
+        r = run(["lintian", "--fail-on", "error,warning", "--display-info", self.deb], check=False)
         print(r.stdout, end="")
-        errors = [line for line in r.stdout.splitlines() if line.startswith("E:")]
-        self.assertEqual(errors, [])
+        bad = [line for line in r.stdout.splitlines() if line.startswith(("E:", "W:"))]
+        self.assertEqual(bad, [])
         self.assertEqual(r.returncode, 0, r.stderr)
 
     # -- installed into the throwaway root -------------------------------------
@@ -192,7 +195,8 @@ class PackageTest(unittest.TestCase):
         files = self.chroot(["dpkg", "-L", "herald"]).stdout.split()
         for f in ["/usr/bin/herald", "/usr/share/herald/web/index.html", "/usr/share/herald/web/dashboard.html",
                   "/lib/systemd/system/herald.service", "/etc/herald/herald.toml",
-                  "/usr/share/doc/herald/copyright", "/usr/share/doc/herald/changelog.gz"]:
+                  "/usr/share/doc/herald/copyright", "/usr/share/doc/herald/changelog.gz",
+                  "/usr/share/man/man1/herald.1.gz"]:
             self.assertIn(f, files)
             self.assertTrue(os.path.isfile(self.path(f)), f)
         toml = self.read("/etc/herald/herald.toml")
@@ -219,8 +223,10 @@ class PackageTest(unittest.TestCase):
         # deb-systemd-helper enabled it (the root has no running systemd to start it).
         link = self.path("/etc/systemd/system/multi-user.target.wants/herald.service")
         self.assertEqual(os.readlink(link), "/lib/systemd/system/herald.service")
-        # In the root: its systemd, its /usr/bin/herald, its user.
-        r = self.chroot(["systemd-analyze", "verify", "/lib/systemd/system/herald.service"], check=False)
+        # In the root: its systemd, its /usr/bin/herald, its user. --man=no:
+        # the minbase root has no man-db to look up Documentation=man:herald(1)
+        # with (test_2_conffile_and_files checks the page is installed).
+        r = self.chroot(["systemd-analyze", "verify", "--man=no", "/lib/systemd/system/herald.service"], check=False)
         self.assertEqual((r.returncode, r.stdout + r.stderr), (0, ""))
         sec = self.chroot(["systemd-analyze", "security", "--offline=yes", "/lib/systemd/system/herald.service"], check=False)
         print(sec.stdout.splitlines()[-1] if sec.stdout else sec.stderr)
