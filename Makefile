@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 30
 PORT ?= 8080
 CTEST = ctest --output-on-failure --timeout 600 -j $(JOBS)
 
-.PHONY: all deps build web debug asan fuzz-build run test test-release test-asan test-fuzz clean
+.PHONY: all deps build web debug asan fuzz-build run package test test-release test-asan test-fuzz clean
 
 all: build
 
@@ -39,6 +39,11 @@ fuzz-build: deps
 run: build
 	@echo "Herald chat: http://127.0.0.1:$(PORT)/  dashboard: http://127.0.0.1:$(PORT)/dashboard  (Ctrl-C stops it)"
 	@./build/release/src/app/herald serve --config herald.demo.toml --port $(PORT)
+
+# `make package`: the Debian package build/release/herald_<version>_amd64.deb
+# (CPack, packaging/): the release build and the web apps, then cpack.
+package: build
+	@cmake --build --preset release --target package
 
 # Every tier, on a release build and again under ASan+UBSan, then each fuzz
 # target for FUZZ_SECONDS.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Herald needs to build and test: Debian packages, the npm
+# Installs what Herald needs to build and test: Debian packages (dpkg-dev,
+# lintian and debootstrap for `make package` and its test), the npm
 # packages of the interop tests and web apps (from their lock files), and the
 # SDK programs of the SDK interop tests (tests/interop/sdks): the Go program
 # built against the go.sum-pinned centrifuge-go, the Python SDK in a venv from
@@ -18,6 +19,7 @@ debs=(
   libprotobuf-dev protobuf-compiler
   python3 python3-venv python3-websockets python3-jwt python3-cryptography python3-yaml
   chromium redis-server
+  dpkg-dev lintian debootstrap
 )
 
 missing=()
