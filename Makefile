@@ -2,7 +2,7 @@
 # Everything here drives CMake presets (CMakePresets.json); see README.md.
 
 JOBS ?= $(shell nproc)
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 20
 PORT ?= 8080
 CTEST = ctest --output-on-failure --timeout 600 -j $(JOBS)
 
@@ -37,7 +37,7 @@ fuzz-build: deps
 # `make run`: the messaging server with the demo configuration (anonymous
 # clients allowed, a `chat:` namespace with durable history and presence).
 run: build
-	@echo "Herald chat: http://127.0.0.1:$(PORT)/  dashboard: http://127.0.0.1:$(PORT)/dashboard  (Ctrl-C stops it)"
+	@echo "Herald chat: http://127.0.0.1:$(PORT)/  dashboard: http://127.0.0.1:$(PORT)/dashboard  admin: http://127.0.0.1:$(PORT)/admin (password demo-admin-password)  (Ctrl-C stops it)"
 	@./build/release/src/app/herald serve --config herald.demo.toml --port $(PORT)
 
 # `make package`: the Debian package build/release/herald_<version>_amd64.deb
