@@ -212,6 +212,8 @@ class PackageTest(unittest.TestCase):
         s = self.secrets()
         self.assertRegex(s.get("HERALD_CLIENT_TOKEN_HMAC_SECRET", ""), r"^[0-9a-f]{64}$")
         self.assertRegex(s.get("HERALD_API_KEY", ""), r"^[0-9a-f]{48}$")
+        self.assertRegex(s.get("HERALD_ADMIN_PASSWORD", ""), r"^[0-9a-f]{24}$")
+        self.assertRegex(s.get("HERALD_ADMIN_SECRET", ""), r"^[0-9a-f]{64}$")
 
     def test_2_unit_installed_enabled_and_verified(self):
         unit = self.read("/lib/systemd/system/herald.service")
