@@ -10,6 +10,7 @@
 
 #include "app_host.hpp"
 #include "auth_gate.hpp"
+#include "config/options.hpp"
 #include "client_protocol.hpp"
 #include "demo.hpp"
 #include "herald/broker/redis_broker.hpp"
@@ -19,6 +20,7 @@
 #include "herald/store/sqlite_history.hpp"
 #include "metrics.hpp"
 #include "server_api.hpp"
+#include "shared_files.hpp"
 #include "static_files.hpp"
 
 namespace herald::server {
@@ -103,6 +105,7 @@ struct Server::Parts {
   std::unique_ptr<ClientProtocol> clients;
   std::unique_ptr<ServerApi> api;
   std::unique_ptr<StaticFiles> web;
+  std::unique_ptr<SharedFiles> files;  // [files] enabled
   std::unique_ptr<DemoFeed> demo;
 
   Metrics::Snapshot snapshot() const {
@@ -250,6 +253,15 @@ Server::Server(ServerConfig config) {
   p.app.http("/metrics", [&p](const HttpRequest&, HttpResponder out) {
     out.respond(http::Status::Ok, p.metrics.render(p.snapshot()), "text/plain; version=0.0.4; charset=utf-8");
   });
+  if (p.config.filesEnabled) {
+    p.files = std::make_unique<SharedFiles>(p.config, p.app, p.auth);
+    p.app.http("/files", [&p](const HttpRequest& r, HttpResponder out) { p.files->handleUpload(r, std::move(out)); },
+               {.maxBodyBytes = p.config.filesMaxFileSize,
+                .tooLargeAdvice = "files are limited to " + detail::formatBytes(p.config.filesMaxFileSize) +
+                                  " ([files] max_file_size)"});
+    p.app.http("/files/", [&p](const HttpRequest& r, HttpResponder out) { p.files->handleDownload(r, std::move(out)); },
+               {.maxBodyBytes = 1024});  // a download has no body; a wrong method still gets its 405
+  }
   if (!p.config.webRoot.empty()) {
     p.web = std::make_unique<StaticFiles>(p.config.webRoot);
     p.app.http("/", [&p](const HttpRequest& r, HttpResponder out) { p.web->handle(r, std::move(out)); });
