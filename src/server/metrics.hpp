@@ -63,6 +63,12 @@ struct Metrics {
     // The SQLite history store found its file damaged, at start-up (moved
     // aside, history started afresh) or while running.
     bool historyStoreDamaged = false;
+    // Shared files kept on disk ([files] enabled).
+    struct Files {
+      std::size_t files = 0;
+      std::uint64_t bytes = 0, quota = 0;
+    };
+    std::optional<Files> sharedFiles{};
   };
   std::string render(const Snapshot& snapshot) const;
 

@@ -120,7 +120,10 @@ struct Server::Parts {
             .bytesOut = c.bytesOut,
             .engineRefusals = app.refusals(),
             .redis = redisBroker ? std::optional(redisBroker->redisStats()) : std::nullopt,
-            .historyStoreDamaged = historyStoreDamaged()};
+            .historyStoreDamaged = historyStoreDamaged(),
+            .sharedFiles = files ? std::optional(Metrics::Snapshot::Files{files->usage().files, files->usage().bytes,
+                                                                          config.filesQuota})
+                                 : std::nullopt};
   }
   bool historyStoreDamaged() const { return sqlite && (sqlite->damage() || sqlite->corruptionSeen()); }
 
@@ -254,7 +257,7 @@ Server::Server(ServerConfig config) {
     out.respond(http::Status::Ok, p.metrics.render(p.snapshot()), "text/plain; version=0.0.4; charset=utf-8");
   });
   if (p.config.filesEnabled) {
-    p.files = std::make_unique<SharedFiles>(p.config, p.app, p.auth);
+    p.files = std::make_unique<SharedFiles>(p.config, p.app, p.auth, p.metrics);
     p.app.http("/files", [&p](const HttpRequest& r, HttpResponder out) { p.files->handleUpload(r, std::move(out)); },
                {.maxBodyBytes = p.config.filesMaxFileSize,
                 .tooLargeAdvice = "files are limited to " + detail::formatBytes(p.config.filesMaxFileSize) +

@@ -122,8 +122,23 @@ std::string errorBody(http::Status status, std::string_view message) {
          std::string(message) + "\n";
 }
 
-void refuse(HttpResponder& out, http::Status status, std::string_view message, std::string_view headers = {}) {
+void respondError(HttpResponder& out, http::Status status, std::string_view message, std::string_view headers = {}) {
   out.respond(status, errorBody(status, message), kText, headers);
+}
+
+// The refusal's word in herald_refusals_total{reason="files_..."}.
+std::string_view refusalReason(http::Status status) {
+  switch (status) {
+    case http::Status::BadRequest: return "files_bad_request";
+    case http::Status::Unauthorized: return "files_unauthorized";
+    case http::Status::Forbidden: return "files_forbidden";
+    case http::Status::NotFound: return "files_not_found";
+    case http::Status::MethodNotAllowed: return "files_method";
+    case http::Status::PayloadTooLarge: return "files_too_large";
+    case http::Status::ServiceUnavailable: return "files_busy";
+    case http::Status::InsufficientStorage: return "files_over_quota";
+    default: return "files_failed";
+  }
 }
 
 std::optional<std::string_view> bearerToken(const HttpRequest& r) {
@@ -139,7 +154,7 @@ std::optional<std::string_view> bearerToken(const HttpRequest& r) {
 }  // namespace
 
 struct SharedFiles::Impl {
-  Impl(const ServerConfig& c, App& a, const AuthGate& g) : config(c), app(a), auth(g) {
+  Impl(const ServerConfig& c, App& a, const AuthGate& g, Metrics& m) : config(c), app(a), auth(g), metrics(m) {
     dir = (fs::absolute(config.dataDir) / "files").string();
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -163,7 +178,18 @@ struct SharedFiles::Impl {
   const ServerConfig& config;
   App& app;
   const AuthGate& auth;
+  Metrics& metrics;
   std::string dir;
+
+  // Answers a refusal, counts it, and logs the first of each kind. Any thread
+  // (Metrics::refuse is); the response itself only on the request's loop.
+  void refuse(HttpResponder& out, http::Status status, std::string_view message, std::string_view headers = {}) {
+    std::string_view reason = refusalReason(status);
+    if (metrics.refuse(reason))
+      spdlog::info("refused a file request: {} (logged once; counted in /metrics as herald_refusals_total{{reason=\"{}\"}})",
+                   message, reason);
+    respondError(out, status, message, headers);
+  }
 
   // The disk thread's own state: only run() and what it calls touch these.
   std::map<std::string, SharedFileMeta> files;           // by id
@@ -397,7 +423,7 @@ struct SharedFiles::Impl {
                         " of shared files ([files] quota) and holds " + std::to_string(used) + " bytes; this file (" +
                         std::to_string(meta.size) + " bytes) does not fit. Older files are removed as they expire; " +
                         "an operator can raise [files] quota";
-      return answer(out, [why](HttpResponder& o) { refuse(o, http::Status::InsufficientStorage, why); });
+      return answer(out, [this, why](HttpResponder& o) { refuse(o, http::Status::InsufficientStorage, why); });
     }
     meta.sha256 = sha256Hex(bytes);
     int err = writeAtomically(dataPath(meta.id), bytes);
@@ -409,7 +435,7 @@ struct SharedFiles::Impl {
       const bool full = err == ENOSPC || err == EDQUOT;
       spdlog::error("[files] cannot store a file in {}: {}", dir, std::strerror(err));
       std::string why = std::string("the server cannot store the file: ") + std::strerror(err);
-      return answer(out, [why, full](HttpResponder& o) {
+      return answer(out, [this, why, full](HttpResponder& o) {
         refuse(o, full ? http::Status::InsufficientStorage : http::Status::InternalServerError, why);
       });
     }
@@ -443,14 +469,14 @@ struct SharedFiles::Impl {
       it = files.end();
     }
     if (it == files.end())
-      return answer(out, [](HttpResponder& o) {
+      return answer(out, [this](HttpResponder& o) {
         refuse(o, http::Status::NotFound, "no such file: it expired with its channel's history, or never was here");
       });
     const SharedFileMeta& m = it->second;
     const ChannelOptions* o = config.optionsFor(m.channel);
     if (!o || !maySubscribeWithoutToken(m.channel, *o, user, config.insecure)) {
       std::string why = "you may not read channel " + m.channel + ", where this file was shared";
-      return answer(out, [why](HttpResponder& r) { refuse(r, http::Status::Forbidden, why); });
+      return answer(out, [this, why](HttpResponder& r) { refuse(r, http::Status::Forbidden, why); });
     }
     const std::int64_t left = std::max<std::int64_t>(0, (m.expiresMs - wallMs()) / 1000);
     std::string tag = "\"" + m.sha256 + "\"";
@@ -470,7 +496,7 @@ struct SharedFiles::Impl {
         sha256Hex(*bytes) != m.sha256) {
       spdlog::error("[files] {} is damaged or gone (its size or SHA-256 no longer matches); removed", dataPath(id));
       remove(id);
-      return answer(out, [](HttpResponder& r) {
+      return answer(out, [this](HttpResponder& r) {
         refuse(r, http::Status::InternalServerError, "the stored file is damaged; it was removed");
       });
     }
@@ -478,8 +504,8 @@ struct SharedFiles::Impl {
   }
 };
 
-SharedFiles::SharedFiles(const ServerConfig& config, App& app, const AuthGate& auth)
-    : impl_(std::make_unique<Impl>(config, app, auth)) {}
+SharedFiles::SharedFiles(const ServerConfig& config, App& app, const AuthGate& auth, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(config, app, auth, metrics)) {}
 
 SharedFiles::~SharedFiles() = default;
 

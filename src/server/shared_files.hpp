@@ -33,6 +33,7 @@
 #include "config/config.hpp"
 #include "herald/engine/app.hpp"
 #include "herald/engine/http_route.hpp"
+#include "metrics.hpp"
 
 namespace herald::server {
 
@@ -41,7 +42,9 @@ class SharedFiles {
   // Opens data_dir/files (creating it) and loads what an earlier run left.
   // Throws std::runtime_error with a readable message when the directory
   // cannot be made or read.
-  SharedFiles(const ServerConfig& config, App& app, const AuthGate& auth);
+  // Every refusal is counted in `metrics` (herald_refusals_total, reasons
+  // starting with "files_") and logged the first time.
+  SharedFiles(const ServerConfig& config, App& app, const AuthGate& auth, Metrics& metrics);
   ~SharedFiles();  // waits for the disk thread to finish its current job
 
   void handleUpload(const HttpRequest& request, HttpResponder responder);

@@ -107,6 +107,15 @@ def raw(port: int, head: str, body: bytes = b"") -> tuple[int, bytes]:
     return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
 
 
+def metric(server, line_start: str) -> float | None:
+    """The value of the first /metrics line starting with `line_start`."""
+    _, body, _ = http("GET", f"{server.http_url}/metrics")
+    for line in body.decode().splitlines():
+        if line.startswith(line_start + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
 def files_dir(server) -> str:
     return os.path.join(server.data_dir, "files")
 
@@ -288,7 +297,7 @@ class SharedFilesOwnServerTest(unittest.TestCase):
             self.assertEqual(status, 404)
 
     def test_over_quota_is_507_with_what_to_change_and_expiry_frees_it(self):
-        with HeraldServer(CONFIG) as server:
+        with HeraldServer(CONFIG, log_level="info") as server:
             brief = []
             for _ in range(2):  # 120 KiB that expire in 2 s
                 status, body, _ = upload(server, "brief:x", "short.bin", os.urandom(60 * KiB))
@@ -302,6 +311,11 @@ class SharedFilesOwnServerTest(unittest.TestCase):
                              "removed as they expire; an operator can raise [files] quota\n")
             status, body, _ = download(server, brief[0]["id"])
             self.assertEqual(status, 200)
+            self.assertEqual(metric(server, "herald_shared_files"), 2)
+            self.assertEqual(metric(server, "herald_shared_files_bytes"), 120 * KiB)
+            self.assertEqual(metric(server, "herald_shared_files_quota_bytes"), 160 * KiB)
+            self.assertEqual(metric(server, 'herald_refusals_total{reason="files_over_quota"}'), 1)
+            self.assertIn("refused a file request: the server keeps at most 160KiB", server.log())
             # The 2 s TTL passes; the sweep (every second) removes both.
             deadline = time.monotonic() + 10
             while os.listdir(files_dir(server)) and time.monotonic() < deadline:
@@ -310,8 +324,10 @@ class SharedFilesOwnServerTest(unittest.TestCase):
             for info in brief:
                 status, body, _ = download(server, info["id"])
                 self.assertEqual(status, 404, body)
+            self.assertEqual(metric(server, "herald_shared_files_bytes"), 0)
             status, body, _ = upload(server, "room:lobby", "late.bin", os.urandom(60 * KiB))
             self.assertEqual(status, 201, body)  # their bytes left the quota with them
+            self.assertEqual(metric(server, "herald_shared_files_bytes"), 60 * KiB)
 
     def test_an_expired_file_is_404_even_between_sweeps_and_after_a_restart(self):
         with HeraldServer(CONFIG) as server:
