@@ -358,13 +358,33 @@ def client_replies_seeds():
     }
 
 
+def shared_file_meta_seeds():
+    meta = ("herald-file 1\nid 0123456789abcdef0123456789abcdef\nchannel chat%3Alobby\nname caf%C3%A9%20menu.pdf\n"
+            "mime application%2Fpdf\nuser 42\nsize 1024\nsha256 " + "ab" * 32 + "\ncreated 1765000000000\n"
+            "expires 1765604800000\n").encode()
+    return {
+        "meta_valid": b"\x00" + meta,
+        "meta_truncated": b"\x00" + meta[:-9],
+        "meta_repeated_key": b"\x00" + meta + b"size 1\n",
+        "query_valid": b"\x01channel=chat%3Alobby&name=photo+1.png",
+        "query_traversal": b"\x01channel=chat:lobby&name=..%2F..%2Fetc%2Fpasswd",
+        "query_bad_escape": b"\x01channel=chat:lobby&name=a%2",
+        "id_valid": b"\x020123456789abcdef0123456789abcdef",
+        "id_traversal": b"\x02../../herald.toml",
+        "name_quotes": b"\x02a\"b\\c\r\n\xc3\xa9.txt",
+        "mime_text": b"\x03Text/Plain; Charset=UTF-8",
+        "mime_bad": b"\x03text/html\r\nX-Evil: 1",
+    }
+
+
 def main():
     targets = {"http_request": http_seeds(), "handshake": handshake_seeds(),
                "frame": frame_seeds(), "utf8": utf8_seeds(),
                "inflate": inflate_seeds(), "deflate_negotiation": deflate_negotiation_seeds(),
                "handshake_response": handshake_response_seeds(), "node_messages": node_message_seeds(),
                "proto_protobuf": proto_protobuf_seeds(), "client_replies": client_replies_seeds(),
-               "fossil_delta": fossil_delta_seeds()}
+               "fossil_delta": fossil_delta_seeds(),
+               "shared_file_meta": shared_file_meta_seeds()}
     for target, seeds in targets.items():
         out = os.path.join(HERE, "corpus", target)
         shutil.rmtree(out, ignore_errors=True)

@@ -135,6 +135,12 @@ struct ServerConfig {
   bool demoTokens = false;  // POST /demo/token mints a token for a nickname (needs token_hmac_secret)
   bool demoFeed = false;    // publish simulated prices (demo:prices, 10 Hz) and server figures (demo:stats, 1 Hz)
 
+  // [files]: files shared in a channel, kept in data_dir/files for the
+  // channel's history_ttl (POST /files, GET /files/<id>; docs/protocol.md)
+  bool filesEnabled = false;
+  std::size_t filesMaxFileSize = 10 * 1024 * 1024;  // one file; larger: 413
+  std::uint64_t filesQuota = 1024ull * 1024 * 1024;  // all files' bytes together; past it: 507
+
   // [channel] and [[namespace]]
   ChannelOptions channel{};
   std::vector<NamespaceConfig> namespaces{};

@@ -20,9 +20,10 @@
 
 namespace herald::server::detail {
 
-enum class Section : std::uint8_t { Server, Client, Api, Admin, Engine, Demo, Channel };
+enum class Section : std::uint8_t { Server, Client, Api, Admin, Engine, Demo, Files, Channel };
 
-inline constexpr std::string_view kSectionNames[] = {"server", "client", "api", "admin", "engine", "demo", "channel"};
+inline constexpr std::string_view kSectionNames[] = {"server", "client", "api",   "admin",
+                                                     "engine", "demo",   "files", "channel"};
 
 constexpr std::string_view sectionName(Section s) { return kSectionNames[static_cast<int>(s)]; }
 
@@ -65,7 +66,7 @@ void forEachChannelOption(Options& o, Visitor&& v) {
   v("allowed_delta_types", Kind::List, o.allowedDeltaTypes);
 }
 
-// Every option of [server], [client], [api], [admin], [engine], [demo] and [channel].
+// Every option of [server], [client], [api], [admin], [engine], [demo], [files] and [channel].
 template <class Config, class Visitor>
 void forEachOption(Config& c, Visitor&& v) {
   v(Section::Server, "host", Kind::Text, c.host);
@@ -118,6 +119,10 @@ void forEachOption(Config& c, Visitor&& v) {
 
   v(Section::Demo, "tokens", Kind::Flag, c.demoTokens);
   v(Section::Demo, "feed", Kind::Flag, c.demoFeed);
+
+  v(Section::Files, "enabled", Kind::Flag, c.filesEnabled);
+  v(Section::Files, "max_file_size", Kind::Bytes, c.filesMaxFileSize);
+  v(Section::Files, "quota", Kind::Bytes, c.filesQuota);
 
   forEachChannelOption(c.channel, [&](std::string_view key, Kind kind, auto& field) {
     v(Section::Channel, key, kind, field);

@@ -147,6 +147,17 @@ void validateConfigAt(const ServerConfig& c, const Origins* origins) {
   check.require(c.apiMaxBodyBytes >= 128, "api.max_body_bytes",
                 std::to_string(c.apiMaxBodyBytes) + " bytes cannot hold a publish request; use at least 128 (default \"1MiB\")");
 
+  if (c.filesEnabled) {
+    check.require(c.filesMaxFileSize > 0, "files.max_file_size", "must be more than 0 (the default is \"10MiB\")");
+    check.require(c.filesMaxFileSize <= (std::size_t{1} << 30), "files.max_file_size",
+                  formatBytes(c.filesMaxFileSize) + " is more than 1GiB; a file is held in memory while it is uploaded "
+                  "and downloaded, so keep it at most \"1GiB\" (the default is \"10MiB\")");
+    check.require(c.filesQuota >= c.filesMaxFileSize, "files.quota",
+                  formatBytes(c.filesQuota) + " is less than max_file_size (" + formatBytes(c.filesMaxFileSize) +
+                      "); the quota must hold at least one file");
+    check.require(!c.dataDir.empty(), "server.data_dir", "must not be empty: [files] enabled keeps files in data_dir/files");
+  }
+
   checkChannelOptions(check, c.channel, "channel.");
   bool durableHistory = c.channel.durable && c.channel.historyEnabled();
   std::set<std::string, std::less<>> names;

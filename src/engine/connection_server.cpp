@@ -80,7 +80,8 @@ bool Connection::startExchange(const http::Request& request, std::size_t headByt
   }
   if (bodyBytes > route->options.maxBodyBytes) {
     refuseHttp(http::errorResponse(http::Status::PayloadTooLarge,
-                                   "request body over " + std::to_string(route->options.maxBodyBytes) + " bytes"));
+                                   "request body over " + std::to_string(route->options.maxBodyBytes) + " bytes" +
+                                       (route->options.tooLargeAdvice.empty() ? "" : "; " + route->options.tooLargeAdvice)));
     return false;
   }
   if (http_->buffer.size() - headBytes < bodyBytes) return false;  // the body is still coming

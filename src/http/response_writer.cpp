@@ -6,6 +6,7 @@ std::string_view reasonPhrase(Status status) {
   switch (status) {
     case Status::SwitchingProtocols: return "Switching Protocols";
     case Status::Ok: return "OK";
+    case Status::Created: return "Created";
     case Status::NoContent: return "No Content";
     case Status::NotModified: return "Not Modified";
     case Status::Unauthorized: return "Unauthorized";
@@ -20,6 +21,7 @@ std::string_view reasonPhrase(Status status) {
     case Status::HeaderFieldsTooLarge: return "Request Header Fields Too Large";
     case Status::InternalServerError: return "Internal Server Error";
     case Status::ServiceUnavailable: return "Service Unavailable";
+    case Status::InsufficientStorage: return "Insufficient Storage";
     case Status::VersionNotSupported: return "HTTP Version Not Supported";
   }
   return "Unknown";

@@ -51,4 +51,11 @@ bool allowedByOptions(Action action, const ChannelOptions& o, const Requester& w
   return false;
 }
 
+bool maySubscribeWithoutToken(std::string_view channel, const ChannelOptions& o, std::string_view user, bool insecure) {
+  bool allowed = allowedByOptions(Action::Subscribe, o, {.anonymous = user.empty(), .insecure = insecure});
+  if (o.allowUserLimitedChannels && isUserLimited(channel)) allowed = userInChannel(channel, user);
+  if (isPrivate(channel) && !o.allowPrivateSubscribeWithoutToken && !insecure) allowed = false;
+  return allowed;
+}
+
 }  // namespace herald::server

@@ -42,4 +42,11 @@ struct Requester {
 // Whether the options let the requester do `action` without a token.
 bool allowedByOptions(Action action, const ChannelOptions& options, const Requester& who);
 
+// Whether `user` ("" when anonymous) may subscribe to `channel` without a
+// subscription token: the options, then a user-limited channel's list, then
+// the '$' rule. The one subscribe decision, for a WebSocket subscribe and
+// for a download of a file shared in the channel (GET /files/<id>).
+bool maySubscribeWithoutToken(std::string_view channel, const ChannelOptions& options, std::string_view user,
+                              bool insecure);
+
 }  // namespace herald::server

@@ -292,10 +292,7 @@ void ClientProtocol::handleSubscribe(Session& s, std::uint32_t id, const proto::
     spec.expiresAt = grant.expiresAt;
     spec.chanInfo = std::move(grant.info);
   } else {
-    bool allowed = allowedByOptions(Action::Subscribe, *o, {.anonymous = s.user.empty(), .insecure = config_.insecure});
-    if (o->allowUserLimitedChannels && isUserLimited(channel)) allowed = userInChannel(channel, s.user);
-    if (isPrivate(channel) && !o->allowPrivateSubscribeWithoutToken && !config_.insecure) allowed = false;
-    if (!allowed) {
+    if (!maySubscribeWithoutToken(channel, *o, s.user, config_.insecure)) {
       metrics_.refuse("permission_denied");
       return encoder(s).errorReply(batch, id, proto::ErrorCode::PermissionDenied);
     }

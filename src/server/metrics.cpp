@@ -82,6 +82,13 @@ std::string Metrics::render(const Snapshot& s) const {
          "History write batches (transactions) that met an SQLite error: disk full, I/O error, damage. Their "
          "publications were refused with error 100, none acknowledged.",
          s.historyWriteFailures);
+  if (s.sharedFiles) {
+    metric(out, "herald_shared_files", "gauge", "Files shared in channels and kept on disk ([files]).", s.sharedFiles->files);
+    metric(out, "herald_shared_files_bytes", "gauge", "Bytes of the kept files, as counted against [files] quota.",
+           s.sharedFiles->bytes);
+    metric(out, "herald_shared_files_quota_bytes", "gauge", "[files] quota: past it, uploads get HTTP 507.",
+           s.sharedFiles->quota);
+  }
   if (s.redis) {
     const broker::RedisStats& r = *s.redis;
     metric(out, "herald_redis_commands_total", "counter", "Commands sent to Redis (round trips).", r.commands);

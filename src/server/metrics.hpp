@@ -66,6 +66,12 @@ struct Metrics {
     bool historyStoreDamaged = false;
     // Write batches of the SQLite history store that met an SQLite error.
     std::uint64_t historyWriteFailures = 0;
+    // Shared files kept on disk ([files] enabled).
+    struct Files {
+      std::size_t files = 0;
+      std::uint64_t bytes = 0, quota = 0;
+    };
+    std::optional<Files> sharedFiles{};
   };
   std::string render(const Snapshot& snapshot) const;
 

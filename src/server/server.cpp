@@ -10,6 +10,7 @@
 
 #include "app_host.hpp"
 #include "auth_gate.hpp"
+#include "config/options.hpp"
 #include "client_protocol.hpp"
 #include "demo.hpp"
 #include "herald/broker/redis_broker.hpp"
@@ -20,6 +21,7 @@
 #include "metrics.hpp"
 #include "admin_gate.hpp"
 #include "server_api.hpp"
+#include "shared_files.hpp"
 #include "static_files.hpp"
 
 namespace herald::server {
@@ -105,6 +107,7 @@ struct Server::Parts {
   std::unique_ptr<ServerApi> api;
   std::unique_ptr<AdminGate> admin;  // [admin] enabled
   std::unique_ptr<StaticFiles> web;
+  std::unique_ptr<SharedFiles> files;  // [files] enabled
   std::unique_ptr<DemoFeed> demo;
 
   Metrics::Snapshot snapshot() const {
@@ -120,7 +123,10 @@ struct Server::Parts {
             .engineRefusals = app.refusals(),
             .redis = redisBroker ? std::optional(redisBroker->redisStats()) : std::nullopt,
             .historyStoreDamaged = historyStoreDamaged(),
-            .historyWriteFailures = sqlite ? sqlite->failedBatchCount() : 0};
+            .historyWriteFailures = sqlite ? sqlite->failedBatchCount() : 0,
+            .sharedFiles = files ? std::optional(Metrics::Snapshot::Files{files->usage().files, files->usage().bytes,
+                                                                          config.filesQuota})
+                                 : std::nullopt};
   }
   bool historyStoreDamaged() const { return sqlite && (sqlite->damage() || sqlite->corruptionSeen()); }
 
@@ -282,6 +288,15 @@ Server::Server(ServerConfig config) {
                {.maxBodyBytes = p.config.apiMaxBodyBytes});
   } else {
     for (const char* path : {"/admin", "/admin/", "/admin.html"}) p.app.http(path, AdminGate::closed());
+  }
+  if (p.config.filesEnabled) {
+    p.files = std::make_unique<SharedFiles>(p.config, p.app, p.auth, p.metrics);
+    p.app.http("/files", [&p](const HttpRequest& r, HttpResponder out) { p.files->handleUpload(r, std::move(out)); },
+               {.maxBodyBytes = p.config.filesMaxFileSize,
+                .tooLargeAdvice = "files are limited to " + detail::formatBytes(p.config.filesMaxFileSize) +
+                                  " ([files] max_file_size)"});
+    p.app.http("/files/", [&p](const HttpRequest& r, HttpResponder out) { p.files->handleDownload(r, std::move(out)); },
+               {.maxBodyBytes = 1024});  // a download has no body; a wrong method still gets its 405
   }
   if (!p.config.webRoot.empty()) {
     p.web = std::make_unique<StaticFiles>(p.config.webRoot);

@@ -64,6 +64,9 @@ using HttpHandler = std::function<void(const HttpRequest&, HttpResponder)>;
 
 struct HttpRouteOptions {
   std::size_t maxBodyBytes = 1024 * 1024;  // larger bodies get 413 before they are read
+  // Appended to that 413's message: which setting sets the limit, so the
+  // client's user knows what to change ("set [files] max_file_size").
+  std::string tooLargeAdvice{};
 };
 
 }  // namespace herald

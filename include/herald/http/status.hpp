@@ -8,6 +8,7 @@ namespace herald::http {
 enum class Status : int {
   SwitchingProtocols = 101,
   Ok = 200,
+  Created = 201,
   NotModified = 304,
   NoContent = 204,
   BadRequest = 400,
@@ -22,6 +23,7 @@ enum class Status : int {
   HeaderFieldsTooLarge = 431,
   InternalServerError = 500,
   ServiceUnavailable = 503,
+  InsufficientStorage = 507,  // RFC 4918: the server cannot store what it was sent (a quota)
   VersionNotSupported = 505,
 };
 

@@ -274,5 +274,28 @@ TEST(AllowedByOptionsTest, OneActionsFlagsNeverGrantAnother) {
   }
 }
 
+// --- the subscribe decision, shared by subscribe and file downloads ---------
+
+TEST(MaySubscribeWithoutTokenTest, UserLimitedChannelAdmitsOnlyItsUsers) {
+  ChannelOptions o;
+  o.allowUserLimitedChannels = true;
+  EXPECT_TRUE(maySubscribeWithoutToken("call:1#ann,bob", o, "ann", false));
+  EXPECT_FALSE(maySubscribeWithoutToken("call:1#ann,bob", o, "carol", false));
+  EXPECT_FALSE(maySubscribeWithoutToken("call:1#ann,bob", o, "", false));
+  o.allowSubscribeForClient = true;  // the list wins over the options
+  EXPECT_FALSE(maySubscribeWithoutToken("call:1#ann,bob", o, "carol", false));
+}
+
+TEST(MaySubscribeWithoutTokenTest, PrivateChannelNeedsATokenUnlessRelaxed) {
+  ChannelOptions o;
+  o.allowSubscribeForClient = true;
+  EXPECT_TRUE(maySubscribeWithoutToken("chat:x", o, "ann", false));
+  EXPECT_FALSE(maySubscribeWithoutToken("$chat:x", o, "ann", false));
+  EXPECT_FALSE(maySubscribeWithoutToken("chat:x", o, "", false));
+  o.allowPrivateSubscribeWithoutToken = true;
+  EXPECT_TRUE(maySubscribeWithoutToken("$chat:x", o, "ann", false));
+  EXPECT_TRUE(maySubscribeWithoutToken("$chat:x", ChannelOptions{}, "", true));  // insecure
+}
+
 }  // namespace
 }  // namespace herald::server

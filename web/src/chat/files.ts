@@ -1,146 +1,178 @@
-// Files up to 10 MiB, sent over the connection in 32 KiB chunks (base64 in
-// JSON: about 44 KB a message, under the server's 64 KiB limit), paced to
-// about 120 chunks a second to stay well under the 200 commands/s limit.
-// Every member reassembles them, checks the SHA-256 the sender computed, and
-// offers a download link (images are shown inline).
+// Files up to 10 MiB (herald's [files] max_file_size in herald.demo.toml),
+// kept by the server as long as the room's history. The sender hashes the
+// file (SHA-256), uploads it once (POST /files?channel=chat:<room>, with the
+// session's token), and publishes a FileMessage with the server's id and its
+// own hash. Every member, whenever they read the message (live or from
+// history), downloads the bytes (GET /files/<id>), checks them against the
+// sender's hash, and offers a download link (images are shown inline).
 import type { Subscription } from 'centrifuge';
 import { h } from '../shared/dom';
 import { formatBytes, MiB, sha256Hex } from '../shared/format';
-import { randomId, type FileChunk, type FileMessage } from './wire';
+import type { FileMessage } from './wire';
 
 export const MAX_FILE_BYTES = 10 * MiB;
-const CHUNK_BYTES = 32 * 1024;
-const CHUNKS_PER_SECOND = 120;
-const IN_FLIGHT = 8;
+// Downloads at once: a room's history may mention many files.
+const PARALLEL_DOWNLOADS = 2;
 
 export function refusal(file: File): string | null {
   if (file.size > MAX_FILE_BYTES) return `${file.name} is ${formatBytes(file.size)}; the limit is 10 MiB`;
   return null;
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  return btoa(s);
+// What the server answers an upload (docs/protocol.md, "Shared files").
+interface Stored { id: string; size: number; sha256: string; name: string; mime: string; expires_at: number }
+
+// A refusal's body is "413 Payload Too Large: <why>"; the why is for people.
+function reason(status: number, body: string): string {
+  const text = body.trim().replace(/^\d{3} [^:]*: /, '');
+  return text || `HTTP ${status}`;
 }
 
-function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type State = 'receiving' | 'complete' | 'corrupt' | 'forbidden' | 'expired' | 'failed' | 'unavailable';
 
 interface Transfer {
   fileId: string;
-  parts: (Uint8Array<ArrayBuffer> | undefined)[];
-  received: number;
-  chunks: number;
   name: string;
   size: number;
   mime: string;
-  sha256?: string;   // computed here, from the reassembled bytes
+  state: State;
+  received: number;
+  note?: string;
+  sha256?: string;   // computed here, from the downloaded bytes
   expected?: string; // the sender's, from its FileMessage
   url?: string;
   view?: HTMLElement;
+  started?: boolean;
 }
 
 export class Files {
   private transfers = new Map<string, Transfer>();
+  private queue: Transfer[] = [];
+  private active = 0;
 
-  private get(fileId: string): Transfer {
-    let t = this.transfers.get(fileId);
-    if (!t) {
-      t = { fileId, parts: [], received: 0, chunks: 0, name: 'file', size: 0, mime: '' };
-      this.transfers.set(fileId, t);
-    }
-    return t;
-  }
+  constructor(private token: () => string) {}
 
-  // Sends `file`: its chunks on the room's side channel, then its FileMessage
-  // on the chat channel. `progress` gets the fraction acknowledged.
-  async send(file: File, side: Subscription, chat: Subscription, progress: (f: number) => void): Promise<void> {
+  // Uploads `file` into the room's chat channel, then publishes its
+  // FileMessage there. `progress` gets the fraction uploaded. Rejects with
+  // the server's reason (too large, over quota, not allowed...).
+  async send(file: File, chat: Subscription, progress: (f: number) => void): Promise<void> {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const sha256 = await sha256Hex(bytes);
-    const fileId = randomId();
-    const chunks = Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
     const mime = file.type || 'application/octet-stream';
-    // Our own copy is complete already: the echoes of our chunks are ignored.
-    const t = this.get(fileId);
-    Object.assign(t, { chunks, received: chunks, name: file.name, size: file.size, mime, expected: sha256, sha256 });
-    t.url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+    const stored = await this.upload(chat.channel, file.name, mime, bytes, progress);
+    if (stored.sha256 !== sha256) throw new Error('the server stored other bytes than were sent (SHA-256 differs)');
+    // Our own copy needs no download.
+    this.transfers.set(stored.id, {
+      fileId: stored.id, name: file.name, size: file.size, mime, state: 'complete', received: file.size,
+      sha256, expected: sha256, url: URL.createObjectURL(new Blob([bytes], { type: mime })), started: true,
+    });
+    await chat.publish({ type: 'file', fileId: stored.id, name: file.name, size: file.size, mime, sha256, stored: true } satisfies FileMessage);
+  }
 
-    const start = performance.now();
-    const inFlight: Promise<unknown>[] = [];
-    let acked = 0;
-    for (let seq = 0; seq < chunks; seq++) {
-      const wait = start + (seq * 1000) / CHUNKS_PER_SECOND - performance.now();
-      if (wait > 0) await sleep(wait);
-      if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
-      const chunk: FileChunk = {
-        type: 'chunk', fileId, seq, chunks,
-        data: toBase64(bytes.subarray(seq * CHUNK_BYTES, (seq + 1) * CHUNK_BYTES)),
-        ...(seq === 0 ? { name: file.name, size: file.size, mime } : {}),
+  private upload(channel: string, name: string, mime: string, bytes: Uint8Array<ArrayBuffer>,
+    progress: (f: number) => void): Promise<Stored> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest(); // fetch() reports no upload progress
+      xhr.open('POST', `/files?${new URLSearchParams({ channel, name })}`);
+      xhr.setRequestHeader('Authorization', `Bearer ${this.token()}`);
+      xhr.setRequestHeader('Content-Type', mime);
+      xhr.upload.onprogress = (e) => { if (e.lengthComputable) progress(e.loaded / e.total); };
+      xhr.onload = () => {
+        if (xhr.status === 201) {
+          try { return resolve(JSON.parse(xhr.responseText) as Stored); } catch { /* below */ }
+        }
+        reject(new Error(reason(xhr.status, xhr.responseText)));
       };
-      inFlight.push(side.publish(chunk).then(() => progress(++acked / chunks)));
+      xhr.onerror = () => reject(new Error('the upload failed: the server closed the connection (is the file over its limit?)'));
+      xhr.send(bytes);
+    });
+  }
+
+  // The body of a FileMessage in the list; its download starts at once.
+  render(m: FileMessage, _live: boolean): HTMLElement {
+    let t = this.transfers.get(m.fileId);
+    if (!t) {
+      t = { fileId: m.fileId, name: m.name, size: m.size, mime: m.mime, state: 'receiving', received: 0 };
+      this.transfers.set(m.fileId, t);
     }
-    await Promise.all(inFlight);
-    await chat.publish({ type: 'file', fileId, name: file.name, size: file.size, mime, sha256, chunks } satisfies FileMessage);
-  }
-
-  chunk(c: FileChunk): void {
-    if (typeof c.fileId !== 'string' || typeof c.seq !== 'number' || typeof c.data !== 'string') return;
-    const t = this.get(c.fileId);
-    if (t.received === t.chunks && t.chunks > 0) return; // complete (or ours)
-    if (c.seq === 0) Object.assign(t, { name: c.name ?? t.name, size: c.size ?? t.size, mime: c.mime ?? t.mime });
-    t.chunks = c.chunks;
-    if (t.parts[c.seq]) return;
-    t.parts[c.seq] = fromBase64(c.data);
-    t.received += 1;
-    if (t.received === t.chunks) void this.complete(t);
-    else this.update(t);
-  }
-
-  private async complete(t: Transfer): Promise<void> {
-    const blob = new Blob(t.parts as Uint8Array<ArrayBuffer>[], { type: t.mime });
-    t.parts = [];
-    t.sha256 = await sha256Hex(await blob.arrayBuffer());
-    t.url = URL.createObjectURL(blob);
-    this.update(t);
-  }
-
-  // The body of a FileMessage in the list. `live` is false for one loaded from
-  // history, whose chunks (sent live only) may never come.
-  render(m: FileMessage, live: boolean): HTMLElement {
-    const t = this.get(m.fileId);
     Object.assign(t, { name: m.name, size: m.size, mime: m.mime, expected: m.sha256 });
-    if (!t.chunks) t.chunks = m.chunks;
     t.view = h('div', { class: 'file', testid: 'file', 'data-file-id': m.fileId });
-    if (!live) t.view.dataset.fromHistory = '';
+    if (!m.stored) {
+      // An older version's message: its bytes travelled live and were not kept.
+      Object.assign(t, { state: 'unavailable', note: 'Sent live by an older version of the chat: the server did not keep it.' });
+    } else if (!t.started && typeof m.fileId === 'string' && /^[0-9a-f]{32}$/.test(m.fileId)) {
+      t.started = true;
+      this.queue.push(t);
+      this.pump();
+    } else if (!t.started) {
+      Object.assign(t, { state: 'failed', note: 'This message names no file the server could have.' });
+    }
     this.update(t);
     return t.view;
+  }
+
+  private pump(): void {
+    while (this.active < PARALLEL_DOWNLOADS && this.queue.length) {
+      const t = this.queue.shift()!;
+      this.active += 1;
+      void this.download(t).finally(() => {
+        this.active -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private async download(t: Transfer): Promise<void> {
+    try {
+      const res = await fetch(`/files/${t.fileId}`, { headers: { Authorization: `Bearer ${this.token()}` } });
+      if (!res.ok) {
+        const why = reason(res.status, await res.text());
+        const states: Record<number, State> = { 403: 'forbidden', 404: 'expired' };
+        const notes: Record<number, string> = {
+          403: 'You may not read the room this file was shared in.',
+          404: 'No longer kept by the server: it expired with the room’s history.',
+          401: `Your session was refused (${why}): change your nickname to start a new one.`,
+        };
+        Object.assign(t, { state: states[res.status] ?? 'failed', note: notes[res.status] ?? `Cannot download: ${why}` });
+        return this.update(t);
+      }
+      const parts: Uint8Array<ArrayBuffer>[] = [];
+      const reader = res.body!.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parts.push(value as Uint8Array<ArrayBuffer>);
+        t.received += value.length;
+        this.update(t);
+      }
+      const blob = new Blob(parts, { type: t.mime });
+      t.sha256 = await sha256Hex(await blob.arrayBuffer());
+      t.state = t.sha256 === t.expected ? 'complete' : 'corrupt';
+      t.url = URL.createObjectURL(blob);
+    } catch (err) {
+      Object.assign(t, { state: 'failed', note: `Cannot download: ${(err as Error).message ?? err}` });
+    }
+    this.update(t);
   }
 
   private update(t: Transfer): void {
     const v = t.view;
     if (!v) return;
-    const done = !!t.url;
-    const ok = done && t.sha256 === t.expected;
-    v.dataset.state = !done ? (t.received === 0 && 'fromHistory' in v.dataset ? 'unavailable' : 'receiving') : ok ? 'complete' : 'corrupt';
+    v.dataset.state = t.state;
     if (t.sha256) v.dataset.sha256 = t.sha256;
     if (t.expected) v.dataset.sha256Expected = t.expected;
     const head = h('div', { class: 'file-head' },
       h('span', { class: 'file-name', testid: 'file-name' }, t.name),
       h('span', { class: 'file-size' }, formatBytes(t.size)));
-    if (!done) {
-      const status = v.dataset.state === 'unavailable'
-        ? h('p', { class: 'file-note' }, 'Sent before you arrived: files travel live and are not kept by the server.')
-        : h('progress', { testid: 'file-progress', max: t.chunks || 1, value: t.received });
-      v.replaceChildren(head, status);
+    if (t.state === 'receiving') {
+      v.replaceChildren(head, h('progress', { testid: 'file-progress', max: t.size || 1, value: t.received }));
       return;
     }
+    if (t.state !== 'complete' && t.state !== 'corrupt') {
+      v.replaceChildren(head, h('p', { class: 'file-note', testid: 'file-note' }, t.note ?? ''));
+      return;
+    }
+    const ok = t.state === 'complete';
     const link = h('a', { href: t.url, download: t.name, testid: 'file-download', class: 'file-download' }, 'Download');
     const check = h('span', { class: ok ? 'file-check ok' : 'file-check bad', title: `SHA-256 ${t.sha256}` },
       ok ? `SHA-256 ✓ ${t.sha256!.slice(0, 12)}…` : 'SHA-256 mismatch: the file is damaged');

@@ -23,7 +23,7 @@ function start(session: Session): void {
   bindIndicator(client, ui.connection);
   client.on('error', () => {});
 
-  const files = new Files();
+  const files = new Files(() => session.token);
   const outbox = new Outbox(client);
   const calls = new Calls(client, me);
   const typing = new TypingIndicator(ui.typing);
@@ -61,8 +61,7 @@ function start(session: Session): void {
       }
     },
     side(room, data: SideData, info?: ClientInfo) {
-      if (data?.type === 'chunk') files.chunk(data);
-      else if (data?.type === 'typing' && info && info.user !== me && isActive(room)) typing.signal(info.user, data.name);
+      if (data?.type === 'typing' && info && info.user !== me && isActive(room)) typing.signal(info.user, data.name);
     },
     presence: membersChanged,
     recentLoaded(room) {
@@ -130,7 +129,7 @@ function start(session: Session): void {
     if (refused) return;
     showUpload(file.name, 0);
     try {
-      await files.send(file, room.side, room.chat, (f) => showUpload(file.name, f));
+      await files.send(file, room.chat, (f) => showUpload(file.name, f));
     } catch (err) {
       ui.notice.textContent = `${file.name} was not sent: ${(err as Error).message ?? err}`;
     } finally {

@@ -2,13 +2,12 @@
 //
 //   rooms:index       RoomCreated                 history: the room directory
 //   chat:<room>       TextMessage | FileMessage | CallInvite   history 1000, presence
-//   live:<room>     Typing | FileChunk          live only, never stored
+//   live:<room>       Typing                      live only, never stored
 //   call:<id>#<a>,<b> Signal                      WebRTC signalling of one call
 //
-// File chunks travel on live:<room> (with the typing signals: everything of a
-// room that is live only) because they must not fill the room's
-// history: 100 history entries of 32 KiB chunks would be a 4 MiB reply, and
-// a reconnect that recovered a missed 10 MiB file would be a 14 MB one.
+// A file's bytes never go through a channel: they are uploaded to the server
+// (POST /files, herald's [files]) and kept as long as the room's history, so
+// the FileMessage in chat:<room> is all a member needs, whenever they come.
 
 export interface RoomCreated { type: 'room'; name: string }
 
@@ -16,7 +15,11 @@ export interface RoomCreated { type: 'room'; name: string }
 // acknowledgement is shown once (outbox.ts).
 export interface TextMessage { type: 'text'; text: string; ts: number; mid?: string }
 
-// Sent after the file's chunks, so a member that sees it knows the id.
+// Published after the upload, with what the server answered: `fileId` is
+// the server's id (GET /files/<fileId>), `sha256` the one the sender computed
+// before uploading, checked by every receiver against the bytes it gets.
+// `stored` is absent on the messages of older versions, whose bytes
+// travelled live in chunks and were never kept: shown, but not downloadable.
 export interface FileMessage {
   type: 'file';
   fileId: string;
@@ -24,28 +27,16 @@ export interface FileMessage {
   size: number;
   mime: string;
   sha256: string;
-  chunks: number;
+  stored?: true;
+  chunks?: number; // older versions only
 }
 
 export interface CallInvite { type: 'call-invite'; callId: string; to: string; ts: number }
 
 export interface Typing { type: 'typing'; name: string }
 
-// Chunk 0 also carries the file's description, so a receiver can show
-// progress before the FileMessage arrives.
-export interface FileChunk {
-  type: 'chunk';
-  fileId: string;
-  seq: number;
-  chunks: number;
-  data: string; // base64
-  name?: string;
-  size?: number;
-  mime?: string;
-}
-
 export type ChatData = TextMessage | FileMessage | CallInvite;
-export type SideData = Typing | FileChunk;
+export type SideData = Typing;
 
 export type Signal =
   | { type: 'accept'; from: string }
