@@ -169,6 +169,18 @@ TEST_F(ConfigErrorsTest, OtherCrossChecks) {
   EXPECT_NO_THROW(loadConfig(dir_.write("ok.toml", "[server]\ndata_dir = \"\"\n"), nullptr));  // no durable history
 }
 
+TEST_F(ConfigErrorsTest, FilesLimitsAreCheckedOnlyWhenEnabled) {
+  EXPECT_THAT(errorFor("[files]\nenabled = true\nmax_file_size = \"20MiB\"\nquota = \"10MiB\"\n"),
+              AllOf(HasSubstr(line(4)), HasSubstr("files.quota"), HasSubstr("less than max_file_size (20MiB)")));
+  EXPECT_THAT(errorFor("[files]\nenabled = true\nmax_file_size = 0\n"), HasSubstr("files.max_file_size: must be more than 0"));
+  EXPECT_THAT(errorFor("[files]\nenabled = true\nmax_file_size = \"2GiB\"\nquota = \"4GiB\"\n"),
+              HasSubstr("is more than 1GiB; a file is held in memory"));
+  EXPECT_THAT(errorFor("[server]\ndata_dir = \"\"\n[files]\nenabled = true\n"),
+              HasSubstr("server.data_dir: must not be empty: [files] enabled keeps files in data_dir/files"));
+  EXPECT_THAT(errorFor("[files]\nmax_file_size = \"ten\"\n"), HasSubstr("files.max_file_size"));
+  EXPECT_NO_THROW(loadConfig(dir_.write("off.toml", "[files]\nmax_file_size = \"20MiB\"\nquota = \"10MiB\"\n"), nullptr));
+}
+
 TEST_F(ConfigErrorsTest, UnreadableOrNonPemKeyFile) {
   EXPECT_THAT(errorFor("[client]\ntoken_rsa_public_key_file = \"" + dir_.path() + "/missing.pem\"\n"),
               AllOf(HasSubstr(line(2)), HasSubstr("client.token_rsa_public_key_file"), HasSubstr("missing.pem"),
