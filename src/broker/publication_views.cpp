@@ -37,14 +37,27 @@ PublicationViews::PublicationViews(const std::vector<StoredPublication>& publica
   }
 }
 
+namespace {
+
+// One publication as the encoder reads it; `view` points into the others.
+struct SingleView {
+  explicit SingleView(const StoredPublication& p) : info(infoView(p.info)) {
+    tags.reserve(p.tags.size());
+    for (const auto& [k, v] : p.tags) tags.push_back({k, v});
+    view = {.data = p.data, .info = p.hasInfo ? &info : nullptr, .offset = p.offset, .tags = tags};
+  }
+  SingleView(const SingleView&) = delete;
+  proto::ClientInfo info;
+  std::vector<proto::Tag> tags;
+  proto::Publication view;
+};
+
+}  // namespace
+
 void encodePublicationPush(const proto::Encoder& encoder, std::string& out, std::string_view channel,
                            const StoredPublication& p) {
-  proto::ClientInfo info = infoView(p.info);
-  std::vector<proto::Tag> tags;
-  tags.reserve(p.tags.size());
-  for (const auto& [k, v] : p.tags) tags.push_back({k, v});
-  encoder.publicationPush(out, channel,
-                          {.data = p.data, .info = p.hasInfo ? &info : nullptr, .offset = p.offset, .tags = tags});
+  SingleView v(p);
+  encoder.publicationPush(out, channel, v.view);
 }
 
 namespace {
@@ -62,11 +75,8 @@ void publishDeltas(BrokerHost& host, std::string_view channel, const StoredPubli
     patch = proto::makeFossilDelta(base.data, p.data);
     if (patch.size() >= p.data.size()) patch.clear();
   }
-  proto::ClientInfo info = infoView(p.info);
-  std::vector<proto::Tag> tags;
-  tags.reserve(p.tags.size());
-  for (const auto& [k, v] : p.tags) tags.push_back({k, v});
-  proto::Publication view{.data = p.data, .info = p.hasInfo ? &info : nullptr, .offset = p.offset, .tags = tags};
+  SingleView single(p);
+  proto::Publication& view = single.view;
   for (proto::Format format : proto::kFormats) {
     if (!host.formatInUse(format)) continue;
     const proto::Encoder& encoder = proto::encoderFor(format);

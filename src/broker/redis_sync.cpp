@@ -269,13 +269,24 @@ void RedisBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
       Channel* c = loops_[owner]->find(req.channel);
       SubscribeOutcome out;
       if (!c) failure = internal("channel state lost");
-      if (!failure && req.recover && req.rejectUnrecovered) {
+      if (!failure) {
         detail::ChannelState& st = c->state;
-        st.trim(host_.nowMs());
-        bool recoverable = st.hasHistory && req.epoch == st.epoch && st.recover(req.offset, req.maxRecovered).recovered;
-        if (!recoverable) failure = Failure{proto::ErrorCode::UnrecoverablePosition, {}};
+        out.hasHistory = st.hasHistory;
+        if (st.hasHistory) {
+          st.trim(host_.nowMs());
+          out.epoch = st.epoch;
+          out.top = st.committed;
+          if (req.recover && req.epoch == st.epoch) {
+            detail::ChannelState::Recovery r = st.recover(req.offset, req.maxRecovered);
+            out.publications = std::move(r.publications);
+            out.recovered = r.recovered;
+          }
+        }
+        if (req.recover && req.rejectUnrecovered && !out.recovered)
+          failure = Failure{proto::ErrorCode::UnrecoverablePosition, {}};
       }
       if (failure) {
+        out = SubscribeOutcome{};
         out.failure = std::move(failure);
         // A failed subscribe is never unsubscribed: undo it here.
         if (c) {
@@ -284,18 +295,6 @@ void RedisBroker::subscribe(SubscribeRequest req, unsigned replyLoop, std::funct
             redis::presenceRemove(connection(owner, c->shard), req.channel, req.who.client, [](redis::OperationStatus) {});
         }
         return answer(host_, replyLoop, std::move(done), std::move(out));
-      }
-      detail::ChannelState& st = c->state;
-      out.hasHistory = st.hasHistory;
-      if (st.hasHistory) {
-        st.trim(host_.nowMs());
-        out.epoch = st.epoch;
-        out.top = st.committed;
-        if (req.recover && req.epoch == st.epoch) {
-          detail::ChannelState::Recovery r = st.recover(req.offset, req.maxRecovered);
-          out.publications = std::move(r.publications);
-          out.recovered = r.recovered;
-        }
       }
       // The reply goes first: the subscriber listens before the next
       // publication this owner hands out.
